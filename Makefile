@@ -1,0 +1,89 @@
+# Developer entry points for cities_cms.  GNU make.
+#
+#   make venv     create .venv (python3.11, else python3) and install -e ".[testing]"
+#   make demo     migrate, load the demo content (prints an admin login), runserver 127.0.0.1:8000
+#   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
+#   make lint     ruff check
+#   make bench    run the benchmarks (python -m bench)
+#   make clean    remove var/, node_modules/ and .venv/
+#
+# Extra pytest arguments: make test PYTEST_ARGS="-k events -x"
+# CI (.ci/run) sets CITIES_CMS_REQUIRE_POSTGRES=1 and CITIES_CMS_REQUIRE_BROWSER=1 so that a
+# missing PostgreSQL, Chromium or axe-core fails the run instead of skipping tests.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+# Steps run in the order written, even under make -j.
+.NOTPARALLEL:
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+AXE_JS := node_modules/axe-core/axe.min.js
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+NPM := $(shell command -v npm 2>/dev/null)
+PYTEST_ARGS ?=
+TEST_SETTINGS := site_project.settings.test
+
+# Without npm there is no axe-core: the browser tests then skip (or fail when
+# CITIES_CMS_REQUIRE_BROWSER=1), the rest of the suite still runs.
+ifeq ($(NPM),)
+AXE_DEP :=
+else
+AXE_DEP := $(AXE_JS)
+endif
+
+.PHONY: help venv demo test test-checks test-sqlite test-postgres lint bench clean
+
+help:
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: neither python3.11 nor python3 is on PATH" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -e ".[testing]"
+	touch $@
+
+# npm keeps the tarball's (1985) mtime: touch the file so make sees it as up to date.
+$(AXE_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+demo: venv
+	mkdir -p "$${CITIES_CMS_VAR_DIR:-var}"
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv $(AXE_DEP)
+	@if [ -z "$(NPM)" ]; then \
+	  echo "warning: npm not found, axe-core is not installed: browser tests will skip" \
+	       "(fail with CITIES_CMS_REQUIRE_BROWSER=1)" >&2; \
+	fi
+	$(MAKE) --no-print-directory test-checks test-sqlite test-postgres
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test-checks: venv lint
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py check
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
+
+# The SQLite run ignores any DATABASE_URL from the developer's shell.
+test-sqlite: venv
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+# A throwaway PostgreSQL server (initdb in a temp dir, 127.0.0.1 only, removed afterwards);
+# skips when no PostgreSQL binaries are installed, unless CITIES_CMS_REQUIRE_POSTGRES=1.
+test-postgres: venv
+	$(PY) -m tests.harness.postgres -- $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf var/ node_modules/ $(VENV)/

@@ -1,0 +1,70 @@
+"""System checks: bad configuration fails at start-up with a hint."""
+
+import zoneinfo
+
+from django.conf import settings as django_settings
+from django.core.checks import Error, Tags, register
+
+from .conf import settings
+
+REQUIRED_APPS = [
+    "wagtail",
+    "wagtail.contrib.settings",
+    "wagtail.contrib.routable_page",
+    "wagtail.contrib.table_block",
+    "wagtail_localize",
+    "django_countries",
+]
+
+
+@register(Tags.compatibility)
+def check_installed_apps(app_configs, **kwargs):
+    return [
+        Error(
+            f"cities_cms needs {app!r} in INSTALLED_APPS.",
+            hint="See the 'Install into an existing Wagtail site' section of the README.",
+            id="cities_cms.E001",
+        )
+        for app in REQUIRED_APPS
+        if app not in django_settings.INSTALLED_APPS
+    ]
+
+
+@register()
+def check_settings(app_configs, **kwargs):
+    errors = []
+    size = settings.CITIES_CMS_LISTING_PAGE_SIZE
+    if not isinstance(size, int) or not 1 <= size <= 100:
+        errors.append(
+            Error(
+                "CITIES_CMS_LISTING_PAGE_SIZE must be a whole number from 1 to 100.",
+                hint=f"It is {size!r}.",
+                id="cities_cms.E002",
+            )
+        )
+    tz = settings.CITIES_CMS_DEFAULT_TIMEZONE
+    if tz not in zoneinfo.available_timezones():
+        errors.append(
+            Error(
+                "CITIES_CMS_DEFAULT_TIMEZONE is not an IANA time zone name.",
+                hint=f"It is {tz!r}; use a name such as 'Europe/Riga'.",
+                id="cities_cms.E003",
+            )
+        )
+    west, south, east, north = settings.CITIES_CMS_MAP_BOUNDS
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        errors.append(
+            Error(
+                "CITIES_CMS_MAP_BOUNDS must be (west, south, east, north) in degrees.",
+                id="cities_cms.E004",
+            )
+        )
+    if not getattr(django_settings, "WAGTAIL_I18N_ENABLED", False):
+        errors.append(
+            Error(
+                "cities_cms needs WAGTAIL_I18N_ENABLED = True.",
+                hint="Partner sites publish in several languages; see the README.",
+                id="cities_cms.E005",
+            )
+        )
+    return errors

@@ -1,0 +1,60 @@
+"""Every ``CITIES_CMS_*`` setting with its default.
+
+Read settings as ``from cities_cms.conf import settings`` and then
+``settings.CITIES_CMS_LISTING_PAGE_SIZE``. Values are looked up on every access, so
+``override_settings`` in tests is honoured.
+"""
+
+from django.conf import settings as django_settings
+
+# The network's ten languages, in the order the interface lists them.
+NETWORK_LANGUAGES = [
+    ("en", "English"),
+    ("pl", "Polski"),
+    ("lv", "Latviešu"),
+    ("it", "Italiano"),
+    ("nl", "Nederlands"),
+    ("lt", "Lietuvių"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("de", "Deutsch"),
+    ("ro", "Română"),
+]
+
+DEFAULTS = {
+    # Items per page on the city, seminar and practice model listings.
+    "CITIES_CMS_LISTING_PAGE_SIZE": 12,
+    # Upcoming seminars and latest practice models shown on the network home page.
+    "CITIES_CMS_HOME_HIGHLIGHTS": 3,
+    # Time zone assumed for a seminar when the editor does not choose one.
+    "CITIES_CMS_DEFAULT_TIMEZONE": "Europe/Brussels",
+    # Name and slug of the groups the setup command creates.
+    "CITIES_CMS_EDITOR_GROUP": "City editors",
+    "CITIES_CMS_COORDINATOR_GROUP": "Network coordinators",
+    # Themes created by the setup command: (key, English name). Names are translatable.
+    "CITIES_CMS_DEFAULT_THEMES": [
+        ("strategic-planning", "Strategic planning"),
+        ("participatory-democracy", "Participatory democracy"),
+        ("good-governance", "Good governance"),
+        ("knowledge-transfer", "Knowledge transfer"),
+        ("monitoring-change", "Monitoring change"),
+        ("mobility", "Mobility"),
+        ("housing", "Housing"),
+        ("regeneration", "Urban regeneration"),
+        ("climate", "Climate and environment"),
+    ],
+    # Bounding box (west, south, east, north) of the server-drawn map of partner cities.
+    "CITIES_CMS_MAP_BOUNDS": (-11.0, 35.0, 32.0, 60.0),
+    # Product identifier written into ICS files.
+    "CITIES_CMS_ICS_PRODID": "-//cities_cms//Cities network calendar//EN",
+}
+
+
+class _Settings:
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"{name} is not a cities_cms setting")
+        return getattr(django_settings, name, DEFAULTS[name])
+
+
+settings = _Settings()

@@ -1,0 +1,42 @@
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.management.base import BaseCommand, CommandError
+
+from cities_cms.setup import run_setup
+
+
+class Command(BaseCommand):
+    help = (
+        "Create what a cities_cms site needs: locales, default themes, the city, seminar and "
+        "practice model index pages under a parent page, editor groups and branding. "
+        "Safe to run again: existing objects are kept."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--parent",
+            help="Id or URL path of the page to create the index pages under "
+            "(default: the default site's root page).",
+        )
+        parser.add_argument("--no-pages", action="store_true", help="Do not create pages.")
+        parser.add_argument("--no-groups", action="store_true", help="Do not create groups.")
+        parser.add_argument("--no-themes", action="store_true", help="Do not create themes.")
+
+    def handle(self, *args, **options):
+        try:
+            report = run_setup(
+                options["parent"],
+                pages=not options["no_pages"],
+                groups=not options["no_groups"],
+                themes=not options["no_themes"],
+            )
+        except (ObjectDoesNotExist, ValueError) as exc:
+            raise CommandError(f"Cannot set up cities_cms: {exc}") from exc
+        for label in report.created:
+            self.stdout.write(self.style.SUCCESS(f"created  {label}"))
+        if options["verbosity"] > 1:
+            for label in report.existing:
+                self.stdout.write(f"kept     {label}")
+        self.stdout.write(
+            f"cities_cms is set up: {len(report.created)} created, "
+            f"{len(report.existing)} already there."
+        )

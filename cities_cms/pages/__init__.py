@@ -1,0 +1,59 @@
+"""Page types, one module per page family; re-exported here."""
+
+from .city import (
+    AbstractCityIndexPage,
+    AbstractCityPage,
+    CityContact,
+    CityIndexPage,
+    CityPage,
+    CityRole,
+)
+from .mixins import FilteredListingMixin, SummaryMixin
+from .network import AbstractNetworkHomePage, NetworkHomePage
+from .practice import (
+    AbstractPracticeModelIndexPage,
+    AbstractPracticeModelPage,
+    EvidenceLevel,
+    Licence,
+    PracticeModelIndexPage,
+    PracticeModelPage,
+    PracticeStatus,
+    Stakeholder,
+)
+from .seminar import (
+    AbstractSeminarIndexPage,
+    AbstractSeminarPage,
+    AttendanceMode,
+    EventStatus,
+    SeminarIndexPage,
+    SeminarKind,
+    SeminarPage,
+)
+
+__all__ = [
+    "AbstractCityIndexPage",
+    "AbstractCityPage",
+    "AbstractNetworkHomePage",
+    "AbstractPracticeModelIndexPage",
+    "AbstractPracticeModelPage",
+    "AbstractSeminarIndexPage",
+    "AbstractSeminarPage",
+    "AttendanceMode",
+    "CityContact",
+    "CityIndexPage",
+    "CityPage",
+    "CityRole",
+    "EventStatus",
+    "EvidenceLevel",
+    "FilteredListingMixin",
+    "Licence",
+    "NetworkHomePage",
+    "PracticeModelIndexPage",
+    "PracticeModelPage",
+    "PracticeStatus",
+    "SeminarIndexPage",
+    "SeminarKind",
+    "SeminarPage",
+    "Stakeholder",
+    "SummaryMixin",
+]

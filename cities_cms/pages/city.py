@@ -1,0 +1,226 @@
+"""Partner cities: an index of the network's cities and a page per city."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from ..blocks import RICH_TEXT_FEATURES, BodyBlock
+from .filters import CityFilterSet
+from .mixins import FilteredListingMixin, SummaryMixin, tabbed
+
+
+class CityRole(models.TextChoices):
+    LEAD = "lead", _("Lead partner")
+    PARTNER = "partner", _("Partner")
+
+
+class AbstractCityIndexPage(FilteredListingMixin, models.Model):
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    filterset_class = CityFilterSet
+    listing_context_name = "cities"
+    content_panels = [FieldPanel("intro")]
+    search_fields = [index.SearchField("intro")]
+
+    class Meta:
+        abstract = True
+
+    def get_listing_queryset(self, request):
+        return (
+            CityPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("image")
+            .prefetch_related("image__renditions")
+            .order_by("role", "title")  # the lead partner first: "lead" < "partner"
+        )
+
+
+class CityIndexPage(AbstractCityIndexPage, Page):
+    template = "cities_cms/pages/city_index_page.html"
+    subpage_types = ["cities_cms.CityPage"]
+    content_panels = Page.content_panels + AbstractCityIndexPage.content_panels
+    search_fields = Page.search_fields + AbstractCityIndexPage.search_fields
+
+    class Meta:
+        verbose_name = _("city index")
+        verbose_name_plural = _("city indexes")
+
+
+def latitude_validators():
+    return [MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))]
+
+
+def longitude_validators():
+    return [MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))]
+
+
+class AbstractCityPage(SummaryMixin, models.Model):
+    country = CountryField(_("country"))
+    role = models.CharField(
+        _("role in the network"),
+        max_length=10,
+        choices=CityRole.choices,
+        default=CityRole.PARTNER,
+    )
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    population_year = models.PositiveSmallIntegerField(
+        _("population counted in"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1800), MaxValueValidator(2100)],
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        validators=latitude_validators(),
+        help_text=_("Decimal degrees, north positive, e.g. 55.87466 for Daugavpils."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        validators=longitude_validators(),
+        help_text=_("Decimal degrees, east positive, e.g. 26.53617 for Daugavpils."),
+    )
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("coat of arms or image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    website = models.URLField(_("official website"), blank=True)
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [FieldPanel("intro"), FieldPanel("body")]
+    details_panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("country"), FieldPanel("role")]),
+                FieldRowPanel([FieldPanel("population"), FieldPanel("population_year")]),
+                FieldPanel("website"),
+                FieldPanel("image"),
+            ],
+            heading=_("The city"),
+        ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")])],
+            heading=_("Location on the map"),
+        ),
+    ]
+    search_fields = SummaryMixin.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("country"),
+        index.FilterField("role"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def get_seminars(self):
+        from .seminar import SeminarPage
+
+        return (
+            SeminarPage.objects.live()
+            .public()
+            .filter(locale_id=self.locale_id)
+            .filter(
+                models.Q(host_city__translation_key=self.translation_key)
+                | models.Q(participating_cities__translation_key=self.translation_key)
+            )
+            .distinct()
+        )
+
+    def get_practice_models(self):
+        from .practice import PracticeModelPage
+
+        return (
+            PracticeModelPage.objects.live()
+            .public()
+            .filter(locale_id=self.locale_id, city__translation_key=self.translation_key)
+        )
+
+
+class CityPage(RoutablePageMixin, AbstractCityPage, Page):
+    template = "cities_cms/pages/city_page.html"
+    parent_page_types = ["cities_cms.CityIndexPage"]
+    subpage_types = []
+
+    content_panels = [
+        *Page.content_panels,
+        *AbstractCityPage.content_panels,
+        InlinePanel("contacts", label=_("Contacts"), heading=_("Contacts")),
+    ]
+    promote_panels = Page.promote_panels + SummaryMixin.summary_panels
+    search_fields = Page.search_fields + AbstractCityPage.search_fields
+    edit_handler = tabbed(
+        content_panels, AbstractCityPage.details_panels, promote_panels, Page.settings_panels
+    )
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def get_context(self, request, *args, **kwargs):
+        from django.utils import timezone
+
+        context = super().get_context(request, *args, **kwargs)
+        now = timezone.now()
+        seminars = self.get_seminars().select_related("host_city").order_by("start")
+        context["upcoming_seminars"] = list(seminars.filter(end__gte=now)[:5])
+        context["past_seminars"] = list(seminars.filter(end__lt=now).order_by("-start")[:5])
+        context["practice_models"] = list(
+            self.get_practice_models()
+            .select_related("listing_image")
+            .prefetch_related("listing_image__renditions")
+            .order_by("-first_published_at")[:6]
+        )
+        context["contacts"] = list(self.contacts.select_related("person", "person__organisation"))
+        return context
+
+    @path("seminars.ics", name="calendar")
+    def calendar(self, request):
+        from ..calendar import calendar_response
+
+        return calendar_response(
+            self.get_seminars().order_by("start"),
+            request,
+            name=_("Seminars of %(city)s") % {"city": self.title},
+            filename=f"{self.slug}-seminars.ics",
+        )
+
+
+class CityContact(Orderable):
+    page = ParentalKey(CityPage, on_delete=models.CASCADE, related_name="contacts")
+    person = models.ForeignKey(
+        "cities_cms.Person",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    responsibility = models.CharField(
+        _("responsible for"),
+        max_length=200,
+        blank=True,
+        help_text=_("E.g. 'Study visits' or 'Press'."),
+    )
+
+    panels = [FieldPanel("person"), FieldPanel("responsibility")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")

@@ -1,0 +1,116 @@
+"""Filters for the listing pages (django-filter), with choices in the page's language."""
+
+import django_filters
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+
+class ListingFilterSet(django_filters.FilterSet):
+    """A filter set bound to a listing page, whose locale decides the choices' language."""
+
+    def __init__(self, data=None, queryset=None, *, page=None, **kwargs):
+        self.page = page
+        super().__init__(data, queryset, **kwargs)
+        for name, filter_ in self.filters.items():
+            loader = getattr(self, f"get_{name}_choices", None)
+            if loader is not None:
+                filter_.extra["choices"] = loader()
+
+    # Choices shared by several listings ------------------------------------------------------
+
+    def get_theme_choices(self):
+        from ..snippets import Theme
+
+        return [(t.key, t.name) for t in Theme.for_locale(self.page.locale).values()]
+
+    def get_city_choices(self):
+        from .city import CityPage
+
+        cities = CityPage.objects.live().public().filter(locale_id=self.page.locale_id)
+        return list(cities.order_by("title").values_list("slug", "title"))
+
+    def get_country_choices(self):
+        from .city import CityPage
+
+        codes = set(CityPage.objects.live().public().values_list("country", flat=True).distinct())
+        return [(code, name) for code, name in countries if code in codes]
+
+    def filter_city(self, queryset, name, value):
+        from .city import CityPage
+
+        keys = CityPage.objects.filter(slug=value, locale_id=self.page.locale_id).values(
+            "translation_key"
+        )
+        return queryset.filter(**{f"{name}__translation_key__in": keys})
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__key": value}).distinct()
+
+
+def _choice_filter(label, **kwargs):
+    return django_filters.ChoiceFilter(label=label, empty_label=_("All"), **kwargs)
+
+
+class CityFilterSet(ListingFilterSet):
+    country = _choice_filter(_("Country"), field_name="country")
+    role = _choice_filter(_("Role"), field_name="role")
+
+    def get_role_choices(self):
+        from .city import CityRole
+
+        return CityRole.choices
+
+
+class SeminarFilterSet(ListingFilterSet):
+    when = django_filters.ChoiceFilter(
+        label=_("When"),
+        choices=[("upcoming", _("Upcoming")), ("past", _("Past"))],
+        empty_label=_("All dates"),
+        method="filter_when",
+    )
+    kind = _choice_filter(_("Kind"), field_name="kind")
+    theme = _choice_filter(_("Theme"), field_name="themes", method="filter_theme")
+    city = _choice_filter(_("Host city"), field_name="host_city", method="filter_city")
+    country = _choice_filter(_("Country"), field_name="host_city__country")
+    year = _choice_filter(_("Year"), method="filter_year")
+
+    def get_kind_choices(self):
+        from .seminar import SeminarKind
+
+        return SeminarKind.choices
+
+    def get_year_choices(self):
+        years = self.queryset.dates("start", "year")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(start__year=int(value))
+
+    def filter_when(self, queryset, name, value):
+        now = timezone.now()
+        if value == "upcoming":
+            return queryset.filter(end__gte=now).order_by("start")
+        return queryset.filter(end__lt=now).order_by("-start")
+
+
+class PracticeModelFilterSet(ListingFilterSet):
+    theme = _choice_filter(_("Theme"), field_name="themes", method="filter_theme")
+    city = _choice_filter(_("City"), field_name="city", method="filter_city")
+    country = _choice_filter(_("Country"), field_name="city__country")
+    status = _choice_filter(_("Status"), field_name="status")
+    year = _choice_filter(_("Year started"), field_name="start_year")
+
+    def get_status_choices(self):
+        from .practice import PracticeStatus
+
+        return PracticeStatus.choices
+
+    def get_year_choices(self):
+        years = (
+            self.queryset.exclude(start_year=None)
+            .order_by("-start_year")
+            .values_list("start_year", flat=True)
+            .distinct()
+        )
+        return [(str(y), str(y)) for y in years]

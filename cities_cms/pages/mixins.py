@@ -1,0 +1,122 @@
+"""Abstract behaviour shared by the page types.
+
+A site with its own base page combines these with it, e.g.
+``class MySeminarPage(AbstractSeminarPage, MyBasePage)``; the concrete page types of the
+package combine them with Wagtail's ``Page``.
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
+from wagtail.search import index
+
+from ..conf import settings
+
+
+class SummaryMixin(models.Model):
+    """A short summary and an image used on cards, listings and in link previews."""
+
+    summary = models.TextField(
+        _("summary"),
+        max_length=400,
+        blank=True,
+        help_text=_("One or two sentences shown on cards and listings, and to search engines."),
+    )
+    listing_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("listing image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Shown on cards and listings."),
+    )
+
+    summary_panels = [FieldPanel("summary"), FieldPanel("listing_image")]
+    search_fields = [index.SearchField("summary")]
+
+    class Meta:
+        abstract = True
+
+    def get_meta_description(self):
+        return self.search_description or self.summary
+
+
+def tabbed(content, details=None, promote=None, settings_panels=None):
+    """Build the admin's tabs: content, details, promote, settings (empty tabs dropped)."""
+    tabs = [ObjectList(content, heading=_("Content"))]
+    if details:
+        tabs.append(ObjectList(details, heading=_("Details")))
+    if promote:
+        tabs.append(ObjectList(promote, heading=_("Promote")))
+    if settings_panels:
+        tabs.append(ObjectList(settings_panels, heading=_("Settings"), classname="settings"))
+    return TabbedInterface(tabs)
+
+
+class FilteredListingMixin:
+    """A page that lists other pages with filters and pagination.
+
+    Subclasses define ``filterset_class`` and ``get_listing_queryset(request)``. Invalid filter
+    values give a 400 response with the form's errors and no results; page numbers out of
+    range give a 404. Both are clear to the visitor and change nothing.
+    """
+
+    filterset_class = None
+    listing_context_name = "items"
+
+    def get_listing_queryset(self, request):
+        raise NotImplementedError
+
+    def get_listing_page_size(self):
+        return settings.CITIES_CMS_LISTING_PAGE_SIZE
+
+    def paginate(self, request, queryset):
+        paginator = Paginator(queryset, self.get_listing_page_size())
+        try:
+            return paginator.page(request.GET.get("page") or 1)
+        except (PageNotAnInteger, EmptyPage) as exc:
+            raise Http404(_("There is no such page of results.")) from exc
+
+    def get_listing_context(self, request):
+        queryset = self.get_listing_queryset(request)
+        filterset = None
+        if self.filterset_class is not None:
+            filterset = self.filterset_class(request.GET or None, queryset=queryset, page=self)
+            queryset = (
+                filterset.qs
+                if filterset.is_bound and filterset.is_valid()
+                else (queryset if not filterset.is_bound else queryset.none())
+            )
+        page_obj = self.paginate(request, queryset)
+        query = request.GET.copy()
+        query.pop("page", None)
+        return {
+            "filterset": filterset,
+            "filter_form": filterset.form if filterset is not None else None,
+            "filters_active": bool(
+                filterset is not None and any(request.GET.get(name) for name in filterset.filters)
+            ),
+            "page_obj": page_obj,
+            "paginator": page_obj.paginator,
+            self.listing_context_name: self.prepare_listing_items(list(page_obj.object_list)),
+            "query_without_page": query.urlencode(),
+        }
+
+    def prepare_listing_items(self, items):
+        """Hook to attach data to the items of one page of results (without extra queries)."""
+        return items
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.get_listing_context(request))
+        return context
+
+    def serve(self, request, *args, **kwargs):
+        response = super().serve(request, *args, **kwargs)
+        form = getattr(response, "context_data", None) and response.context_data.get("filter_form")
+        if form is not None and form.is_bound and form.errors:
+            response.status_code = 400
+        return response

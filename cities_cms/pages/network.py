@@ -1,0 +1,139 @@
+"""The network's home page: what the network is, its partners on a map, what is coming up."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from ..blocks import RICH_TEXT_FEATURES, BodyBlock
+from ..conf import settings
+from .mixins import SummaryMixin, tabbed
+
+
+class AbstractNetworkHomePage(SummaryMixin, models.Model):
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+    aim = RichTextField(_("aim"), blank=True, features=RICH_TEXT_FEATURES)
+    programme = models.CharField(
+        _("funding programme"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. 'Europe for Citizens, action 1.2'."),
+    )
+    funding_rate = models.PositiveSmallIntegerField(
+        _("funding rate (%)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    budget = models.DecimalField(
+        _("total budget (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    period_start = models.DateField(_("period from"), null=True, blank=True)
+    period_end = models.DateField(_("period to"), null=True, blank=True)
+    themes = ParentalManyToManyField("cities_cms.Theme", verbose_name=_("themes"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = [FieldPanel("intro"), FieldPanel("aim"), FieldPanel("body")]
+    details_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("programme"),
+                FieldRowPanel([FieldPanel("budget"), FieldPanel("funding_rate")]),
+                FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+            ],
+            heading=_("Programme and funding"),
+        ),
+        FieldPanel("themes"),
+    ]
+    search_fields = SummaryMixin.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("aim"),
+        index.SearchField("body"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period cannot end before it starts.")})
+
+    def get_cities(self):
+        from .city import CityPage
+
+        return CityPage.objects.descendant_of(self).live().public().order_by("role", "title")
+
+    def get_upcoming_seminars(self):
+        from .seminar import SeminarPage
+
+        return (
+            SeminarPage.objects.descendant_of(self)
+            .live()
+            .public()
+            .filter(end__gte=timezone.now())
+            .select_related("host_city")
+            .order_by("start")
+        )
+
+    def get_latest_practice_models(self):
+        from .practice import PracticeModelPage
+
+        return (
+            PracticeModelPage.objects.descendant_of(self)
+            .live()
+            .public()
+            .select_related("city", "listing_image")
+            .prefetch_related("listing_image__renditions", "themes")
+            .order_by("-first_published_at", "-pk")
+        )
+
+
+class NetworkHomePage(AbstractNetworkHomePage, Page):
+    template = "cities_cms/pages/network_home_page.html"
+    subpage_types = [
+        "cities_cms.CityIndexPage",
+        "cities_cms.SeminarIndexPage",
+        "cities_cms.PracticeModelIndexPage",
+        "wagtailcore.Page",
+    ]
+    content_panels = Page.content_panels + AbstractNetworkHomePage.content_panels
+    promote_panels = Page.promote_panels + SummaryMixin.summary_panels
+    search_fields = Page.search_fields + AbstractNetworkHomePage.search_fields
+    edit_handler = tabbed(
+        content_panels,
+        AbstractNetworkHomePage.details_panels,
+        promote_panels,
+        Page.settings_panels,
+    )
+
+    class Meta:
+        verbose_name = _("network home page")
+        verbose_name_plural = _("network home pages")
+
+    def get_context(self, request, *args, **kwargs):
+        from ..svgmap import CityMap
+
+        context = super().get_context(request, *args, **kwargs)
+        count = settings.CITIES_CMS_HOME_HIGHLIGHTS
+        cities = list(self.get_cities())
+        context["cities"] = cities
+        context["city_map"] = CityMap(cities)
+        context["countries"] = sorted({c.country.name for c in cities}, key=str)
+        context["lead_cities"] = [c for c in cities if c.role == "lead"]
+        context["upcoming_seminars"] = list(self.get_upcoming_seminars()[:count])
+        context["latest_practice_models"] = list(self.get_latest_practice_models()[:count])
+        context["themes"] = list(self.themes.all())
+        return context

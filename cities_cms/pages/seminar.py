@@ -1,0 +1,278 @@
+"""Seminars, workshops, trainings and study visits: index and event pages."""
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from ..blocks import RICH_TEXT_FEATURES, AgendaBlock, BodyBlock, MaterialsBlock
+from ..conf import settings
+from ..fields import LanguagesField, TimeZoneField
+from .filters import SeminarFilterSet
+from .mixins import FilteredListingMixin, SummaryMixin, tabbed
+
+
+class SeminarKind(models.TextChoices):
+    SEMINAR = "seminar", _("Seminar")
+    WORKSHOP = "workshop", _("Workshop")
+    TRAINING = "training", _("Training")
+    STUDY_VISIT = "study_visit", _("Study visit")
+    CONFERENCE = "conference", _("Conference")
+    WEBINAR = "webinar", _("Webinar")
+
+
+class EventStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    POSTPONED = "postponed", _("Postponed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class AttendanceMode(models.TextChoices):
+    OFFLINE = "offline", _("In person")
+    ONLINE = "online", _("Online")
+    MIXED = "mixed", _("In person and online")
+
+
+def default_timezone():
+    return settings.CITIES_CMS_DEFAULT_TIMEZONE
+
+
+class SeminarPageForm(WagtailAdminPageForm):
+    """Editors type start and end in the seminar's own time zone, wherever they sit."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tz = zoneinfo.ZoneInfo(self.instance.timezone or default_timezone())
+        for name in ("start", "end"):
+            value = getattr(self.instance, name, None)
+            if name in self.fields and value is not None and not self.is_bound:
+                self.initial[name] = timezone.make_naive(value, tz)
+
+    def clean(self):
+        cleaned = super().clean()
+        tz_name = cleaned.get("timezone")
+        if tz_name:
+            tz = zoneinfo.ZoneInfo(tz_name)
+            for name in ("start", "end"):
+                value = cleaned.get(name)
+                if value is not None:
+                    # The widget produced an aware time in the editor's zone: read the wall
+                    # clock time the editor typed as the seminar's local time instead.
+                    naive = timezone.make_naive(value) if timezone.is_aware(value) else value
+                    cleaned[name] = timezone.make_aware(naive, tz)
+        return cleaned
+
+
+class AbstractSeminarIndexPage(FilteredListingMixin, models.Model):
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    filterset_class = SeminarFilterSet
+    listing_context_name = "seminars"
+    content_panels = [FieldPanel("intro")]
+    search_fields = [index.SearchField("intro")]
+
+    class Meta:
+        abstract = True
+
+    def get_seminars(self):
+        return SeminarPage.objects.descendant_of(self).live().public()
+
+    def get_listing_queryset(self, request):
+        return (
+            self.get_seminars()
+            .select_related("host_city", "listing_image")
+            .prefetch_related("listing_image__renditions")
+            .order_by("start")
+        )
+
+    def get_listing_context(self, request):
+        # Without a choice, visitors see what is coming up; "past" and "all" are one click away.
+        if "when" not in request.GET:
+            request.GET = request.GET.copy()
+            request.GET["when"] = "upcoming"
+        return super().get_listing_context(request)
+
+
+class SeminarIndexPage(RoutablePageMixin, AbstractSeminarIndexPage, Page):
+    template = "cities_cms/pages/seminar_index_page.html"
+    subpage_types = ["cities_cms.SeminarPage"]
+    content_panels = Page.content_panels + AbstractSeminarIndexPage.content_panels
+    search_fields = Page.search_fields + AbstractSeminarIndexPage.search_fields
+
+    class Meta:
+        verbose_name = _("seminar index")
+        verbose_name_plural = _("seminar indexes")
+
+    @path("calendar.ics", name="calendar")
+    def calendar(self, request):
+        from ..calendar import calendar_response
+
+        return calendar_response(
+            self.get_seminars().select_related("host_city").order_by("start"),
+            request,
+            name=self.title,
+            filename=f"{self.slug}.ics",
+        )
+
+
+class AbstractSeminarPage(SummaryMixin, models.Model):
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=SeminarKind.choices, default=SeminarKind.SEMINAR
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=EventStatus.choices, default=EventStatus.SCHEDULED
+    )
+    start = models.DateTimeField(_("starts"))
+    end = models.DateTimeField(_("ends"))
+    timezone = TimeZoneField(
+        _("time zone"),
+        default=default_timezone,
+        help_text=_("Start and end are in this time zone: the time where the seminar is held."),
+    )
+    host_city = models.ForeignKey(
+        "cities_cms.CityPage",
+        verbose_name=_("host city"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    venue_name = models.CharField(_("venue"), max_length=200, blank=True)
+    venue_address = models.CharField(_("address"), max_length=300, blank=True)
+    online_url = models.URLField(
+        _("online link"),
+        blank=True,
+        help_text=_("Where participants join online. Leave empty for in-person events."),
+    )
+    languages = LanguagesField(_("languages"), help_text=_("Languages spoken or interpreted."))
+    themes = ParentalManyToManyField("cities_cms.Theme", verbose_name=_("themes"), blank=True)
+    participating_cities = ParentalManyToManyField(
+        "cities_cms.CityPage",
+        verbose_name=_("participating cities"),
+        blank=True,
+        related_name="+",
+    )
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+    agenda = StreamField(AgendaBlock(), verbose_name=_("agenda"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("more content"), blank=True)
+    materials = StreamField(MaterialsBlock(), verbose_name=_("materials"), blank=True)
+    outcomes = RichTextField(_("outcomes"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [
+        FieldPanel("intro"),
+        FieldPanel("agenda"),
+        FieldPanel("body"),
+        FieldPanel("materials"),
+        FieldPanel("outcomes"),
+    ]
+    details_panels = [
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("kind"), FieldPanel("status")]),
+                FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+                FieldPanel("timezone"),
+            ],
+            heading=_("When"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("host_city"),
+                FieldPanel("venue_name"),
+                FieldPanel("venue_address"),
+                FieldPanel("online_url"),
+            ],
+            heading=_("Where"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("languages"), FieldPanel("themes"), FieldPanel("participating_cities")],
+            heading=_("Who and what"),
+        ),
+    ]
+    search_fields = SummaryMixin.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("agenda"),
+        index.SearchField("outcomes"),
+        index.SearchField("venue_name"),
+        index.FilterField("kind"),
+        index.FilterField("start"),
+        index.FilterField("end"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start and self.end and self.end < self.start:
+            errors["end"] = _("A seminar cannot end before it starts.")
+        if self.kind == SeminarKind.WEBINAR and not self.online_url:
+            errors["online_url"] = _("A webinar needs an online link.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def attendance_mode(self):
+        has_place = bool(self.venue_name or self.venue_address)
+        if self.online_url and has_place:
+            return AttendanceMode.MIXED
+        if self.online_url:
+            return AttendanceMode.ONLINE
+        return AttendanceMode.OFFLINE
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self):
+        return self.start.astimezone(self.tzinfo)
+
+    @property
+    def local_end(self):
+        return self.end.astimezone(self.tzinfo)
+
+    @property
+    def is_upcoming(self):
+        return self.end >= timezone.now()
+
+
+class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
+    template = "cities_cms/pages/seminar_page.html"
+    base_form_class = SeminarPageForm
+    parent_page_types = ["cities_cms.SeminarIndexPage"]
+    subpage_types = []
+
+    content_panels = Page.content_panels + AbstractSeminarPage.content_panels
+    promote_panels = Page.promote_panels + SummaryMixin.summary_panels
+    search_fields = Page.search_fields + AbstractSeminarPage.search_fields
+    edit_handler = tabbed(
+        content_panels, AbstractSeminarPage.details_panels, promote_panels, Page.settings_panels
+    )
+
+    class Meta:
+        verbose_name = _("seminar")
+        verbose_name_plural = _("seminars")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["themes"] = list(self.themes.all())
+        context["participating_cities"] = list(
+            self.participating_cities.live().public().order_by("title")
+        )
+        return context
+
+    @path("event.ics", name="ics")
+    def ics(self, request):
+        from ..calendar import calendar_response
+
+        return calendar_response([self], request, name=self.title, filename=f"{self.slug}.ics")

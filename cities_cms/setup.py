@@ -1,0 +1,165 @@
+"""What ``manage.py cities_cms_setup`` creates. Every step is idempotent."""
+
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.models import (
+    Collection,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+)
+
+from .branding import BrandingSettings
+from .conf import settings
+from .pages import CityIndexPage, PracticeModelIndexPage, SeminarIndexPage
+from .snippets import Theme
+
+INDEX_PAGES = [
+    (CityIndexPage, "cities", "Cities"),
+    (SeminarIndexPage, "seminars", "Seminars"),
+    (PracticeModelIndexPage, "practice-models", "Practice models"),
+]
+EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page"]
+EDITOR_SNIPPET_PERMISSIONS = [
+    "add_organisation",
+    "change_organisation",
+    "add_person",
+    "change_person",
+]
+COORDINATOR_EXTRA_PERMISSIONS = [
+    "add_theme",
+    "change_theme",
+    "delete_theme",
+    "delete_organisation",
+    "delete_person",
+    "change_brandingsettings",
+]
+COLLECTION_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
+class SetupReport:
+    def __init__(self):
+        self.created = []
+        self.existing = []
+
+    def add(self, created, label):
+        (self.created if created else self.existing).append(label)
+
+
+def resolve_parent(parent=None):
+    """A page given by id or URL path ("/", "/network/"), or the default site's root page."""
+    if parent in (None, ""):
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        if site is None:
+            raise ValueError(_("There is no default site. Create one or pass --parent."))
+        return site.root_page.specific
+    if str(parent).isdigit():
+        return Page.objects.get(pk=int(parent)).specific
+    site = Site.objects.get(is_default_site=True)
+    path = site.root_page.url_path.rstrip("/") + "/" + str(parent).strip("/")
+    return Page.objects.get(url_path=path.rstrip("/") + "/", locale=site.root_page.locale).specific
+
+
+def ensure_locales(report):
+    for code, _name in django_settings.WAGTAIL_CONTENT_LANGUAGES:
+        _locale, created = Locale.objects.get_or_create(language_code=code)
+        report.add(created, f"locale {code}")
+
+
+def ensure_themes(report):
+    locale = Locale.get_default()
+    for order, (key, name) in enumerate(settings.CITIES_CMS_DEFAULT_THEMES):
+        _theme, created = Theme.objects.get_or_create(
+            key=key, locale=locale, defaults={"name": name, "sort_order": order}
+        )
+        report.add(created, f"theme {key}")
+
+
+def ensure_index_pages(parent, report):
+    pages = {}
+    for model, slug, title in INDEX_PAGES:
+        if not model.can_create_at(parent) and not parent.get_children().type(model).exists():
+            report.add(False, f"{model._meta.verbose_name} (not allowed under {parent.title})")
+            continue
+        existing = parent.get_children().type(model).first()
+        if existing is not None:
+            pages[model] = existing.specific
+            report.add(False, f"page {existing.url_path}")
+            continue
+        page = model(title=title, slug=slug, locale=parent.locale)
+        parent.add_child(instance=page)
+        page.save_revision().publish()
+        pages[model] = page
+        report.add(True, f"page {page.url_path}")
+    return pages
+
+
+def ensure_groups(parent, report):
+    editors, created = Group.objects.get_or_create(name=settings.CITIES_CMS_EDITOR_GROUP)
+    report.add(created, f"group {editors.name}")
+    coordinators, created = Group.objects.get_or_create(name=settings.CITIES_CMS_COORDINATOR_GROUP)
+    report.add(created, f"group {coordinators.name}")
+    admin_access = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    snippet_perms = Permission.objects.filter(
+        content_type__app_label="cities_cms", codename__in=EDITOR_SNIPPET_PERMISSIONS
+    )
+    coordinator_perms = Permission.objects.filter(
+        content_type__app_label="cities_cms", codename__in=COORDINATOR_EXTRA_PERMISSIONS
+    )
+    root_collection = Collection.get_first_root_node()
+    for group in (editors, coordinators):
+        group.permissions.add(admin_access, *snippet_perms)
+        for codename in EDITOR_PAGE_PERMISSIONS:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=parent,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+        for app_label, codename in COLLECTION_PERMISSIONS:
+            GroupCollectionPermission.objects.get_or_create(
+                group=group,
+                collection=root_collection,
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
+            )
+    coordinators.permissions.add(*coordinator_perms)
+    return editors, coordinators
+
+
+def ensure_branding(parent, report):
+    site = parent.get_site() or Site.objects.filter(is_default_site=True).first()
+    if site is None:
+        return
+    _branding, created = BrandingSettings.objects.get_or_create(site=site)
+    report.add(created, f"branding for {site.hostname}")
+
+
+@transaction.atomic
+def run_setup(parent=None, *, pages=True, groups=True, themes=True):
+    report = SetupReport()
+    parent = resolve_parent(parent)
+    ensure_locales(report)
+    if themes:
+        ensure_themes(report)
+    if pages:
+        ensure_index_pages(parent, report)
+    if groups:
+        ensure_groups(parent, report)
+    ensure_branding(parent, report)
+    return report

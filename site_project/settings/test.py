@@ -1,0 +1,17 @@
+import os
+import tempfile
+
+from .base import *
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Each test run gets its own media folder; tests/conftest.py gives each test a fresh one.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="cities_cms_media_")
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+WHITENOISE_AUTOREFRESH = True
+WAGTAILADMIN_BASE_URL = "http://testserver"
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    DATABASES["default"]["TEST"] = {"NAME": "cities_cms_test"}
