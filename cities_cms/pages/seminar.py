@@ -102,7 +102,9 @@ class AbstractSeminarIndexPage(FilteredListingMixin, models.Model):
         return super().get_listing_context(request)
 
 
-class SeminarIndexPage(RoutablePageMixin, AbstractSeminarIndexPage, Page):
+class SeminarIndexPage(AbstractSeminarIndexPage, RoutablePageMixin, Page):
+    # The listing mixin comes first so that its serve() (400 on invalid filters) wraps the
+    # routable page's dispatch.
     template = "cities_cms/pages/seminar_index_page.html"
     subpage_types = ["cities_cms.SeminarPage"]
     content_panels = Page.content_panels + AbstractSeminarIndexPage.content_panels

@@ -1,0 +1,1 @@
+"""Benchmarks of cities_cms: ``make bench`` (``python -m bench``)."""

@@ -1,0 +1,77 @@
+"""Run the benchmarks and write their figures to bench/results/latest.json.
+
+Usage: python -m bench [--seconds N] [--database-url URL]
+
+A fresh SQLite database in a temporary folder is migrated and loaded with the demo network
+(plus 1,000 practice models) unless --database-url points at another database.
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measured URL")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args(argv)
+
+    workdir = tempfile.mkdtemp(prefix="cities_cms_bench_")
+    os.environ["CITIES_CMS_VAR_DIR"] = workdir
+    os.environ["CITIES_CMS_MEDIA_ROOT"] = os.path.join(workdir, "media")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "site_project.settings.test"
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.ROOT_URLCONF = "bench.urls"
+    settings.MEDIA_ROOT = os.environ["CITIES_CMS_MEDIA_ROOT"]
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    call_command("load_demo", password="bench-only-password", verbosity=0)
+    setup_seconds = time.perf_counter() - started
+
+    from . import pages
+
+    page_figures = pages.run(args.seconds)
+    report = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        "setup_seconds": round(setup_seconds, 1),
+        "seconds_per_url": args.seconds,
+        "pages": page_figures,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "latest.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
+    plain = page_figures["plain_view"]
+    print(f"\nPlain Django view: {plain['rps']:>8.1f} req/s  ({plain['ms_per_request']} ms)")
+    print(f"{'page':<34}{'req/s':>9}{'ms':>9}{'ratio':>9}{'queries':>9}")
+    for row in page_figures["pages"]:
+        print(
+            f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
+            f"{row['ratio_to_plain']:>9.3f}{row['queries']:>9}"
+        )
+    print(f"\n{page_figures['practice_models']} practice models; figures written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
