@@ -1,0 +1,1 @@
+"""Translation workflow on top of wagtail-localize: status, machine drafts, exchange."""
