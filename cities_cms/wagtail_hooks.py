@@ -6,7 +6,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 
-from .translation.views import TranslationStatusView
+from .translation.views import MachineDraftView, TranslationStatusView
 from .viewsets import CitiesSnippetGroup
 
 register_snippet(CitiesSnippetGroup)
@@ -16,6 +16,7 @@ register_snippet(CitiesSnippetGroup)
 def register_admin_urls():
     urls = [
         path("translations/", TranslationStatusView.as_view(), name="translation_status"),
+        path("translations/draft/<int:page_id>/", MachineDraftView.as_view(), name="machine_draft"),
     ]
     return [path("cities-cms/", include((urls, "cities_cms"), namespace="cities_cms"))]
 
@@ -28,3 +29,30 @@ def register_translation_status_menu_item():
         icon_name="globe",
         order=450,
     )
+
+
+def _machine_draft_button(page, user, priority):
+    from wagtail.admin.widgets import Button
+    from wagtail_localize.machine_translators import get_machine_translator
+
+    if (
+        page.depth > 1
+        and get_machine_translator() is not None
+        and user.has_perm("wagtail_localize.submit_translation")
+    ):
+        yield Button(
+            _("Machine-draft translations"),
+            reverse("cities_cms:machine_draft", args=[page.pk]),
+            icon_name="globe",
+            priority=priority,
+        )
+
+
+@hooks.register("register_page_header_buttons")
+def page_header_buttons(page, user, view_name=None, next_url=None):
+    yield from _machine_draft_button(page, user, priority=45)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def page_listing_more_buttons(page, user, next_url=None):
+    yield from _machine_draft_button(page, user, priority=45)

@@ -1,17 +1,23 @@
 """Admin views of the translation workflow."""
 
 from django import forms
+from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q
 from django.http import Http404
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import TemplateView
+from django.utils.translation import ngettext
+from django.views.generic import FormView, TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale, Page, get_page_models
+from wagtail_localize.machine_translators import get_machine_translator
 
 from . import status
+from .machine import machine_draft
 
 ROWS_PER_PAGE = 50
 
@@ -161,5 +167,89 @@ class TranslationStatusView(WagtailAdminTemplateMixin, TemplateView):
             states=[(k, v) for k, v in status.STATES.items() if k != "source"],
             total_pages=paginator.count,
             status_url=reverse_lazy("cities_cms:translation_status"),
+            can_machine_draft=get_machine_translator() is not None
+            and self.request.user.has_perm("wagtail_localize.submit_translation"),
         )
         return context
+
+
+class MachineDraftForm(forms.Form):
+    locales = forms.ModelMultipleChoiceField(
+        label=_("Languages"),
+        queryset=Locale.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    include_subtree = forms.BooleanField(
+        label=_("Also translate the pages below this one"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args, page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locales"].queryset = Locale.objects.exclude(pk=page.locale_id).order_by(
+            "language_code"
+        )
+
+
+class MachineDraftView(WagtailAdminTemplateMixin, FormView):
+    """Bulk action: machine-draft a page and its subtree into several languages in one step."""
+
+    template_name = "cities_cms/admin/machine_draft.html"
+    form_class = MachineDraftForm
+    page_title = _("Machine-draft translations")
+    header_icon = "globe"
+
+    def dispatch(self, request, page_id):
+        self.page = get_object_or_404(Page, pk=page_id).specific
+        if not request.user.has_perm("wagtail_localize.submit_translation"):
+            raise PermissionDenied
+        if get_machine_translator() is None:
+            messages.error(request, _("No machine translator is configured for this site."))
+            return redirect("cities_cms:translation_status")
+        return super().dispatch(request, page_id)
+
+    def get_page_subtitle(self):
+        return self.page.get_admin_display_title()
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("cities_cms:translation_status"), "label": _("Translation status")},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "page": self.page}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = self.page
+        context["descendant_count"] = self.page.get_descendants().count()
+        context["translator_name"] = get_machine_translator().display_name
+        return context
+
+    def form_valid(self, form):
+        result = machine_draft(
+            self.page,
+            list(form.cleaned_data["locales"]),
+            self.request.user,
+            include_subtree=form.cleaned_data["include_subtree"],
+        )
+        if result.drafted:
+            messages.success(
+                self.request,
+                ngettext(
+                    "%(count)d draft translation is ready for review.",
+                    "%(count)d draft translations are ready for review.",
+                    len(result.drafted),
+                )
+                % {"count": len(result.drafted)},
+            )
+        for page, locale, reason in result.skipped:
+            messages.warning(
+                self.request,
+                _("%(page)s was not drafted in %(language)s: %(reason)s")
+                % {"page": page.title, "language": locale.get_display_name(), "reason": reason},
+            )
+        return redirect("cities_cms:translation_status")

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from cities_cms.conf import NETWORK_LANGUAGES
+from cities_cms.translation.config import machine_translator_setting
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -137,4 +138,6 @@ if os.environ.get("ELASTICSEARCH_URL"):
 else:
     WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
-LOCALE_PATHS = []
+# Machine translation drafts: DeepL when DEEPL_AUTH_KEY is set; otherwise the offline,
+# clearly labelled draft translator in development and tests (dev.py/test.py), none in production.
+WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(os.environ.get("DEEPL_AUTH_KEY"))

@@ -15,3 +15,6 @@ WHITENOISE_AUTOREFRESH = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["TEST"] = {"NAME": "cities_cms_test"}
+
+# Never DeepL in tests, whatever the environment says: no test may reach the internet.
+WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(None, offline_fallback=True)
