@@ -1,0 +1,228 @@
+"""The translation status view (pages x locales) and machine-drafted translations."""
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from wagtail.models import Locale, Page
+from wagtail_localize.models import StringTranslation, Translation, TranslationSource
+
+from cities_cms.translation import status
+from cities_cms.translation.machine import OfflineDraftTranslator, machine_draft
+
+from .utils import make_city, make_practice_model, translate
+
+STATUS_URL = "/admin/cities-cms/translations/"
+
+
+def localize(page, language_code, *, translate_all=False, user=None):
+    """Start a wagtail-localize translation of ``page``; optionally fill every segment."""
+    locale = Locale.objects.get(language_code=language_code)
+    source, _created = TranslationSource.get_or_create_from_instance(page)
+    translation, _created = Translation.objects.get_or_create(source=source, target_locale=locale)
+    translation.save_target(publish=True)
+    if translate_all:
+        for segment in source.stringsegment_set.select_related("string", "context"):
+            StringTranslation.objects.get_or_create(
+                translation_of=segment.string,
+                locale=locale,
+                context=segment.context,
+                defaults={
+                    "data": f"{language_code}: {segment.string.data}",
+                    "translation_type": "manual",
+                },
+            )
+        translation.save_target(publish=True)
+    return translation
+
+
+def matrix(response):
+    """The pages-by-languages table of the status view (not the filter form)."""
+    html = response.content.decode()
+    return (
+        html.split('class="listing cc-status-matrix"', 1)[1] if "cc-status-matrix" in html else ""
+    )
+
+
+def cells_by_language(rows, page):
+    row = next(r for r in rows if r.page["id"] == page.pk)
+    return {cell.locale.language_code: cell for cell in row.cells}
+
+
+@pytest.fixture
+def admin_user(db):
+    return User.objects.create_superuser("chief", "chief@example.org", "pw")
+
+
+def test_every_state_is_recognised(site_tree):
+    practice = make_practice_model(site_tree.practices, title="Open budget")
+    localize(practice, "lv", translate_all=True)
+    localize(practice, "pl")
+    translate(practice, "it", title="Bilancio aperto")
+    en = Locale.objects.get(language_code="en")
+    locales = list(Locale.objects.filter(language_code__in=["en", "lv", "pl", "it", "de"]))
+
+    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
+    assert cells["en"].state == "source"
+    assert cells["lv"].state == "up_to_date"
+    assert cells["lv"].percent == 100
+    assert cells["pl"].state == "in_progress"
+    assert 0 <= cells["pl"].percent < 100
+    assert cells["it"].state == "up_to_date"  # translated by hand, nothing changed since
+    assert cells["de"].state == "missing"
+
+    # The source changes and is published again: both kinds of translation are outdated.
+    practice.title = "Open budget, second edition"
+    practice.save_revision().publish()
+    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
+    assert cells["lv"].state == "outdated"
+    assert cells["it"].state == "outdated"
+    assert cells["de"].state == "missing"
+
+    # Syncing the wagtail-localize source brings lv back: the new title is a new segment.
+    source = TranslationSource.objects.get(pk=cells["lv"].source_id)
+    source.update_from_db()
+    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
+    assert cells["lv"].state == "in_progress"
+
+    summary = status.summarise(status.compute(status.source_pages(en), locales, en))
+    de = Locale.objects.get(language_code="de")
+    assert summary[de.pk]["missing"] == Page.objects.filter(locale=en, depth__gt=1).count()
+
+
+def test_view_shows_matrix_and_links(client, admin_user, site_tree):
+    practice = make_practice_model(site_tree.practices, title="Green courtyards")
+    localize(practice, "pl")
+    client.force_login(admin_user)
+    response = client.get(STATUS_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Green courtyards" in html
+    assert reverse("wagtail_localize:submit_page_translation", args=[practice.pk]) in html
+    pl_page = Page.objects.get(translation_key=practice.translation_key, locale__language_code="pl")
+    assert reverse("wagtailadmin_pages:edit", args=[pl_page.pk]) in html
+    assert "cc-state--in_progress" in html
+
+
+def test_view_filters(client, admin_user, site_tree):
+    riga_like = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
+    other = make_city(site_tree.cities, title="Poznań", slug="poznan")
+    mine = make_practice_model(site_tree.practices, title="River park", city=riga_like)
+    theirs = make_practice_model(site_tree.practices, title="Tram lanes", city=other)
+    localize(theirs, "lv", translate_all=True)
+    client.force_login(admin_user)
+
+    html = matrix(client.get(STATUS_URL, {"city": riga_like.pk}))
+    assert "River park" in html and "Tram lanes" not in html and "Daugavpils" in html
+
+    html = matrix(client.get(STATUS_URL, {"page_type": "cities_cms.practicemodelpage"}))
+    assert "River park" in html and "Tram lanes" in html and "Poznań" not in html
+
+    lv = Locale.objects.get(language_code="lv")
+    html = matrix(client.get(STATUS_URL, {"state": "up_to_date", "locale": lv.pk}))
+    assert "Tram lanes" in html and "River park" not in html
+
+    html = matrix(client.get(STATUS_URL, {"section": site_tree.practices.pk}))
+    assert "River park" in html and "Poznań" not in html
+    assert mine.pk
+
+
+def test_view_rejects_bad_input(client, admin_user, site_tree):
+    client.force_login(admin_user)
+    response = client.get(STATUS_URL, {"section": "not-a-page", "state": "<script>"})
+    assert response.status_code == 200
+    assert "No pages match these filters." in response.content.decode()
+    assert "<script>" not in response.content.decode().split("<form", 1)[1].split("</form>")[0]
+    for page_number in ("999", "-1", "abc"):
+        assert client.get(STATUS_URL, {"p": page_number}).status_code == 404
+
+
+def test_view_needs_admin_access(client, site_tree):
+    assert client.get(STATUS_URL).status_code == 302  # to the login page
+    User.objects.create_user("visitor", password="pw")
+    client.login(username="visitor", password="pw")
+    assert client.get(STATUS_URL).status_code == 302
+
+
+def test_status_query_count_does_not_grow_with_pages(client, admin_user, site_tree):
+    client.force_login(admin_user)
+
+    def count_queries():
+        client.get(STATUS_URL)  # warm per-process caches (content types, locales)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(STATUS_URL).status_code == 200
+        return len(queries)
+
+    first = make_practice_model(site_tree.practices, title="Practice 0")
+    localize(first, "lv")
+    small = count_queries()
+    for number in range(1, 25):
+        page = make_practice_model(site_tree.practices, title=f"Practice {number}", fast=True)
+        if number % 3 == 0:
+            translate(page, "pl")
+    large = count_queries()
+    assert small == large, f"{small} queries with 1 practice model, {large} with 25"
+    assert large <= 30
+
+
+def test_offline_translator_labels_and_keeps_markup():
+    from wagtail_localize.strings import StringValue
+
+    lv = Locale(language_code="lv")
+    en = Locale(language_code="en")
+    source = StringValue('Read <a id="a1">the report</a> on <b>housing</b>')
+    result = OfflineDraftTranslator({}).translate(en, lv, [source])
+    assert result[source].data == '[MT lv] Read <a id="a1">the report</a> on <b>housing</b>'
+    assert not OfflineDraftTranslator({}).can_translate(en, en)
+
+
+def test_machine_draft_of_a_subtree(client, admin_user, site_tree):
+    make_practice_model(site_tree.practices, title="Shared mobility hubs")
+    make_practice_model(site_tree.practices, title="Citizens' budget")
+    lv, pl = Locale.objects.filter(language_code__in=["lv", "pl"]).order_by("language_code")
+    client.force_login(admin_user)
+    url = reverse("cities_cms:machine_draft", args=[site_tree.practices.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"locales": [lv.pk, pl.pk], "include_subtree": "on"})
+    assert response.status_code == 302
+
+    drafted = Page.objects.filter(
+        translation_key__in=Page.objects.descendant_of(site_tree.practices, inclusive=True)
+        .filter(locale__language_code="en")
+        .values("translation_key"),
+        locale__in=[lv, pl],
+    )
+    assert drafted.count() == 6  # the index and two practice models, in two languages
+    for page in drafted:
+        assert not page.live, "machine drafts must wait for review"
+        revision = page.get_latest_revision_as_object()
+        assert revision.title.startswith(f"[MT {page.locale.language_code}] ")
+
+
+def test_machine_draft_needs_permission_and_valid_input(client, site_tree, settings):
+    editor = User.objects.create_user("editor", password="pw")
+    editor.groups.add(Group.objects.get(name="City editors"))
+    client.force_login(editor)
+    url = reverse("cities_cms:machine_draft", args=[site_tree.practices.pk])
+    denied = client.get(url)  # Wagtail's admin answers PermissionDenied with a redirect home
+    assert denied.status_code == 302 and denied["Location"] == reverse("wagtailadmin_home")
+
+    editor.user_permissions.add(Permission.objects.get(codename="submit_translation"))
+    editor = User.objects.get(pk=editor.pk)
+    client.force_login(editor)
+    before = Page.objects.count()
+    response = client.post(url, {"locales": ["999999"]})
+    assert response.status_code == 200  # the form again, with an error
+    assert Page.objects.count() == before
+
+    settings.WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
+    response = client.get(url)
+    assert response.status_code == 302
+    assert Page.objects.count() == before
+
+
+def test_machine_draft_reports_failures_per_page(site_tree, admin_user, settings):
+    settings.WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
+    with pytest.raises(ValueError):
+        machine_draft(site_tree.practices, [], admin_user)
