@@ -9,4 +9,9 @@ class CitiesCmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.signals import page_published
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .translation.fields import on_page_published
+
+        page_published.connect(on_page_published, dispatch_uid="cities_cms_sync_m2m")

@@ -10,10 +10,11 @@ from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
+from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
 from .mixins import FilteredListingMixin, SummaryMixin, tabbed
 
@@ -127,6 +128,11 @@ class AbstractCityPage(SummaryMixin, models.Model):
         index.FilterField("country"),
         index.FilterField("role"),
     ]
+    # Facts are the same in every language; a translation may use its own image or website.
+    override_translatable_fields = [
+        *synchronised("country", "role", "population", "population_year", "latitude", "longitude"),
+        *synchronised_overridable("image", "website", "listing_image"),
+    ]
 
     class Meta:
         abstract = True
@@ -204,7 +210,7 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         )
 
 
-class CityContact(Orderable):
+class CityContact(TranslatableMixin, Orderable):
     page = ParentalKey(CityPage, on_delete=models.CASCADE, related_name="contacts")
     person = models.ForeignKey(
         "cities_cms.Person",
@@ -220,7 +226,9 @@ class CityContact(Orderable):
     )
 
     panels = [FieldPanel("person"), FieldPanel("responsibility")]
+    # The person is the same in every language; what they are responsible for is translated.
+    override_translatable_fields = synchronised("person")
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")

@@ -12,6 +12,7 @@ from wagtail.search import index
 
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..conf import settings
+from ..translation.fields import synchronised, synchronised_overridable
 from .mixins import SummaryMixin, tabbed
 
 
@@ -59,6 +60,10 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         index.SearchField("intro"),
         index.SearchField("aim"),
         index.SearchField("body"),
+    ]
+    override_translatable_fields = [
+        *synchronised("funding_rate", "budget", "period_start", "period_end"),
+        *synchronised_overridable("listing_image"),
     ]
 
     class Meta:

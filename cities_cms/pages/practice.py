@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Orderable, Page
+from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock, GalleryBlock, IndicatorBlock, MaterialsBlock
+from ..translation.fields import synchronised, synchronised_overridable
 from .filters import PracticeModelFilterSet
 from .mixins import FilteredListingMixin, SummaryMixin, tabbed
 
@@ -230,6 +231,20 @@ class AbstractPracticeModelPage(SummaryMixin, models.Model):
         index.FilterField("start_year"),
         index.FilterField("shared"),
     ]
+    override_translatable_fields = [
+        *synchronised(
+            "city",
+            "status",
+            "start_year",
+            "end_year",
+            "evidence_level",
+            "budget",
+            "licence",
+            "shared",
+            "contact",
+        ),
+        *synchronised_overridable("listing_image"),
+    ]
 
     class Meta:
         abstract = True
@@ -273,7 +288,7 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
         return context
 
 
-class Stakeholder(Orderable):
+class Stakeholder(TranslatableMixin, Orderable):
     """Who took part: the knowledge transfer between universities, businesses and citizens."""
 
     page = ParentalKey(PracticeModelPage, on_delete=models.CASCADE, related_name="stakeholders")
@@ -313,8 +328,9 @@ class Stakeholder(Orderable):
         FieldPanel("name"),
         FieldPanel("contribution"),
     ]
+    override_translatable_fields = synchronised("kind", "organisation")
 
-    class Meta(Orderable.Meta):
+    class Meta(TranslatableMixin.Meta, Orderable.Meta):
         verbose_name = _("stakeholder")
         verbose_name_plural = _("stakeholders")
 

@@ -17,6 +17,7 @@ from wagtail.search import index
 from ..blocks import RICH_TEXT_FEATURES, AgendaBlock, BodyBlock, MaterialsBlock
 from ..conf import settings
 from ..fields import LanguagesField, TimeZoneField
+from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
 from .mixins import FilteredListingMixin, SummaryMixin, tabbed
 
@@ -207,6 +208,10 @@ class AbstractSeminarPage(SummaryMixin, models.Model):
         index.FilterField("kind"),
         index.FilterField("start"),
         index.FilterField("end"),
+    ]
+    override_translatable_fields = [
+        *synchronised("kind", "status", "start", "end", "timezone", "host_city", "languages"),
+        *synchronised_overridable("online_url", "listing_image"),
     ]
 
     class Meta:

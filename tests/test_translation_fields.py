@@ -1,0 +1,122 @@
+"""Field configuration for translation: synchronised facts stay in step across languages."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from wagtail.models import Locale
+from wagtail_localize.fields import get_translatable_fields
+from wagtail_localize.models import StringTranslation, Translation, TranslationSource
+
+from cities_cms.pages import CityPage, PracticeModelPage, SeminarPage, Stakeholder
+from cities_cms.snippets import Theme
+
+from .utils import make_city, make_practice_model, make_seminar, translate
+
+
+def kinds(model):
+    result = {}
+    for field in get_translatable_fields(model):
+        if type(field).__name__ == "TranslatableField":
+            result[field.field_name] = "translated"
+        else:
+            result[field.field_name] = "overridable" if field.overridable else "synchronised"
+    return result
+
+
+def test_declarations():
+    city = kinds(CityPage)
+    for name in ("latitude", "longitude", "population", "country", "role"):
+        assert city[name] == "synchronised", name
+    assert city["image"] == city["website"] == "overridable"
+    assert city["intro"] == city["body"] == city["summary"] == "translated"
+
+    seminar = kinds(SeminarPage)
+    for name in ("start", "end", "timezone", "kind", "languages", "host_city"):
+        assert seminar[name] == "synchronised", name
+    assert seminar["online_url"] == "overridable"
+    assert seminar["agenda"] == seminar["venue_name"] == "translated"
+
+    practice = kinds(PracticeModelPage)
+    for name in ("status", "start_year", "budget", "city", "licence", "shared"):
+        assert practice[name] == "synchronised", name
+    for name in ("challenge", "approach", "results", "indicators", "stakeholders"):
+        assert practice[name] == "translated", name
+    assert kinds(Stakeholder)["contribution"] == "translated"
+    assert kinds(Stakeholder)["organisation"] == "synchronised"
+
+
+def localize_all(page, language_code):
+    locale = Locale.objects.get(language_code=language_code)
+    source, _created = TranslationSource.get_or_create_from_instance(page)
+    translation, _created = Translation.objects.get_or_create(source=source, target_locale=locale)
+    for segment in source.stringsegment_set.select_related("string", "context"):
+        StringTranslation.objects.update_or_create(
+            translation_of=segment.string,
+            locale=locale,
+            context=segment.context,
+            defaults={"data": f"LV {segment.string.data}", "translation_type": "manual"},
+        )
+    translation.save_target(publish=True)
+    return source, translation
+
+
+def test_synchronised_fields_follow_the_source(site_tree):
+    city = make_city(
+        site_tree.cities,
+        title="Daugavpils",
+        latitude=Decimal("55.87466"),
+        longitude=Decimal("26.53617"),
+        population=None,
+        country="LV",
+    )
+    source, translation = localize_all(city, "lv")
+    latvian = city.get_translation(Locale.objects.get(language_code="lv"))
+    assert latvian.title == "LV Daugavpils"
+    assert latvian.latitude == Decimal("55.87466")
+
+    city.latitude = Decimal("55.87000")
+    city.population = 79000
+    city.save_revision().publish()
+    source.update_from_db()
+    translation.save_target(publish=True)
+
+    latvian.refresh_from_db()
+    assert latvian.latitude == Decimal("55.87000")
+    assert latvian.population == 79000
+    assert latvian.title == "LV Daugavpils"  # the translation itself is kept
+
+
+def test_seminar_times_follow_the_source(site_tree):
+    seminar = make_seminar(site_tree.seminars, title="Monitoring change")
+    source, translation = localize_all(seminar, "lv")
+    seminar.start = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
+    seminar.end = datetime(2027, 3, 1, 15, 30, tzinfo=UTC)
+    seminar.save_revision().publish()
+    source.update_from_db()
+    translation.save_target(publish=True)
+    latvian = SeminarPage.objects.get(
+        translation_key=seminar.translation_key, locale__language_code="lv"
+    )
+    assert (latvian.start, latvian.end) == (seminar.start, seminar.end)
+
+
+def test_many_to_many_follow_the_source_in_the_translations_language(site_tree):
+    housing = site_tree.themes["housing"]
+    mobility = site_tree.themes["mobility"]
+    lv = Locale.objects.get(language_code="lv")
+    housing_lv = housing.copy_for_translation(lv)
+    housing_lv.name = "Mājokļi"
+    housing_lv.save()
+
+    practice = make_practice_model(site_tree.practices, title="Shared flats", themes=[mobility])
+    latvian = translate(practice, "lv", title="Koplietošanas dzīvokļi")
+    assert {t.key for t in latvian.themes.all()} == {"mobility"}
+
+    practice.themes.set([housing, mobility])
+    practice.save_revision().publish()
+    latvian = PracticeModelPage.objects.get(pk=latvian.pk)
+    themes = {t.key: t for t in latvian.themes.all()}
+    assert set(themes) == {"housing", "mobility"}
+    assert themes["housing"].pk == housing_lv.pk  # the Latvian theme where there is one
+    assert themes["mobility"].pk == mobility.pk  # the source's theme where there is none
+    assert Theme.objects.filter(key="housing").count() == 2
