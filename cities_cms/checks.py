@@ -59,6 +59,18 @@ def check_settings(app_configs, **kwargs):
                 id="cities_cms.E004",
             )
         )
+    content_languages = {
+        code for code, _name in getattr(django_settings, "WAGTAIL_CONTENT_LANGUAGES", [])
+    }
+    unknown = [code for code in settings.CITIES_CMS_LANGUAGES if code not in content_languages]
+    if unknown:
+        errors.append(
+            Error(
+                "CITIES_CMS_LANGUAGES has languages that are not in WAGTAIL_CONTENT_LANGUAGES.",
+                hint=f"Add {', '.join(unknown)} to WAGTAIL_CONTENT_LANGUAGES or remove them.",
+                id="cities_cms.E006",
+            )
+        )
     if not getattr(django_settings, "WAGTAIL_I18N_ENABLED", False):
         errors.append(
             Error(

@@ -22,6 +22,12 @@ NETWORK_LANGUAGES = [
 ]
 
 DEFAULTS = {
+    # Languages the setup command creates locales for (codes; each must be in
+    # WAGTAIL_CONTENT_LANGUAGES). Default: all ten languages of the network.
+    "CITIES_CMS_LANGUAGES": [code for code, _name in NETWORK_LANGUAGES],
+    # Keep every locale's page tree in step with the default locale's (wagtail-localize
+    # "synchronise from"): untranslated pages appear as aliases of the source in every language.
+    "CITIES_CMS_SYNC_TREES": True,
     # Items per page on the city, seminar and practice model listings.
     "CITIES_CMS_LISTING_PAGE_SIZE": 12,
     # Upcoming seminars and latest practice models shown on the network home page.

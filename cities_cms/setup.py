@@ -72,9 +72,27 @@ def resolve_parent(parent=None):
 
 
 def ensure_locales(report):
-    for code, _name in django_settings.WAGTAIL_CONTENT_LANGUAGES:
+    default_code = django_settings.LANGUAGE_CODE
+    codes = [default_code] + [c for c in settings.CITIES_CMS_LANGUAGES if c != default_code]
+    for code in codes:
         _locale, created = Locale.objects.get_or_create(language_code=code)
         report.add(created, f"locale {code}")
+
+
+def ensure_tree_sync(report):
+    """Every other locale synchronises its page tree from the default locale.
+
+    wagtail-localize then keeps an alias of each untranslated page in every language, so
+    every page has an address in every language and translations replace the aliases.
+    """
+    from wagtail_localize.models import LocaleSynchronization
+
+    default = Locale.get_default()
+    for locale in Locale.objects.exclude(pk=default.pk):
+        _sync, created = LocaleSynchronization.objects.get_or_create(
+            locale=locale, defaults={"sync_from": default}
+        )
+        report.add(created, f"tree of {locale.language_code} synchronised from {default}")
 
 
 def ensure_themes(report):
@@ -151,10 +169,12 @@ def ensure_branding(parent, report):
 
 
 @transaction.atomic
-def run_setup(parent=None, *, pages=True, groups=True, themes=True):
+def run_setup(parent=None, *, pages=True, groups=True, themes=True, sync_trees=None):
     report = SetupReport()
     parent = resolve_parent(parent)
     ensure_locales(report)
+    if sync_trees is None:
+        sync_trees = settings.CITIES_CMS_SYNC_TREES
     if themes:
         ensure_themes(report)
     if pages:
@@ -162,4 +182,7 @@ def run_setup(parent=None, *, pages=True, groups=True, themes=True):
     if groups:
         ensure_groups(parent, report)
     ensure_branding(parent, report)
+    if sync_trees:
+        # Last, so that the pages created above are synchronised too.
+        ensure_tree_sync(report)
     return report

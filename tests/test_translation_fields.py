@@ -120,3 +120,27 @@ def test_many_to_many_follow_the_source_in_the_translations_language(site_tree):
     assert themes["housing"].pk == housing_lv.pk  # the Latvian theme where there is one
     assert themes["mobility"].pk == mobility.pk  # the source's theme where there is none
     assert Theme.objects.filter(key="housing").count() == 2
+
+
+def test_setup_synchronises_trees_into_every_language(db, settings):
+    from wagtail.models import Page
+
+    from cities_cms.setup import run_setup
+
+    settings.CITIES_CMS_SYNC_TREES = True
+    settings.CITIES_CMS_LANGUAGES = ["en", "lv", "pl"]
+    run_setup()
+    index = Page.objects.get(slug="practice-models", locale__language_code="en")
+    aliases = Page.objects.filter(translation_key=index.translation_key, alias_of=index)
+    assert sorted(a.locale.language_code for a in aliases) == ["lv", "pl"]
+    assert not Locale.objects.filter(language_code="de").exists()
+    before = Page.objects.count()
+    run_setup()
+    assert Page.objects.count() == before
+
+
+def test_languages_setting_is_checked(settings):
+    from cities_cms.checks import check_settings
+
+    settings.CITIES_CMS_LANGUAGES = ["en", "lv", "xx"]
+    assert [e.id for e in check_settings(None)] == ["cities_cms.E006"]

@@ -18,3 +18,7 @@ if os.environ.get("DATABASE_URL", "").startswith("postgres"):
 
 # Never DeepL in tests, whatever the environment says: no test may reach the internet.
 WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(None, offline_fallback=True)
+
+# Most tests build small trees in one or two languages; the tests of synchronised trees turn
+# this on for themselves (aliases in ten languages make every tree ten times larger).
+CITIES_CMS_SYNC_TREES = False

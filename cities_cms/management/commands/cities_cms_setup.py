@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-pages", action="store_true", help="Do not create pages.")
         parser.add_argument("--no-groups", action="store_true", help="Do not create groups.")
         parser.add_argument("--no-themes", action="store_true", help="Do not create themes.")
+        parser.add_argument(
+            "--no-sync-trees",
+            action="store_true",
+            help="Do not synchronise the other locales' page trees from the default locale.",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,6 +33,7 @@ class Command(BaseCommand):
                 pages=not options["no_pages"],
                 groups=not options["no_groups"],
                 themes=not options["no_themes"],
+                sync_trees=False if options["no_sync_trees"] else None,
             )
         except (ObjectDoesNotExist, ValueError) as exc:
             raise CommandError(f"Cannot set up cities_cms: {exc}") from exc
