@@ -87,7 +87,7 @@ def page_urls():
         "seminar index (upcoming)": first(SeminarIndexPage),
         "seminar index (past)": first(SeminarIndexPage) + "?when=past",
         "seminar page": first(SeminarPage),
-        "seminar ICS": first(SeminarIndexPage) + "calendar.ics",
+        "seminar ICS": first(SeminarIndexPage) + "ics/",
         "practice model index": practice_index,
         "practice model index, page 40": practice_index + "?page=40",
         "practice model index, filtered": practice_index + "?status=pilot&theme=housing",

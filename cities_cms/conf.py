@@ -36,7 +36,10 @@ DEFAULTS = {
     "CITIES_CMS_DEFAULT_TIMEZONE": "Europe/Brussels",
     # Name and slug of the groups the setup command creates.
     "CITIES_CMS_EDITOR_GROUP": "City editors",
+    "CITIES_CMS_REVIEWER_GROUP": "City reviewers",
     "CITIES_CMS_COORDINATOR_GROUP": "Network coordinators",
+    # One translator group per locale; %(code)s is the language code.
+    "CITIES_CMS_TRANSLATOR_GROUP": "Translators (%(code)s)",
     # Themes created by the setup command: (key, English name). Names are translatable.
     "CITIES_CMS_DEFAULT_THEMES": [
         ("strategic-planning", "Strategic planning"),

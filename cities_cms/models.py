@@ -4,5 +4,15 @@ from .branding import BrandingSettings
 from .pages import *  # noqa: F403
 from .pages import __all__ as _page_names
 from .snippets import Organisation, Person, Theme
+from .translation.groups import TranslatorGroup
+from .workflows import NetworkApprovalTask
 
-__all__ = ["BrandingSettings", "Organisation", "Person", "Theme", *_page_names]
+__all__ = [
+    "BrandingSettings",
+    "NetworkApprovalTask",
+    "Organisation",
+    "Person",
+    "Theme",
+    "TranslatorGroup",
+    *_page_names,
+]

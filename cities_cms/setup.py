@@ -1,13 +1,9 @@
 """What ``manage.py cities_cms_setup`` creates. Every step is idempotent."""
 
 from django.conf import settings as django_settings
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import (
-    Collection,
-    GroupCollectionPermission,
-    GroupPagePermission,
     Locale,
     Page,
     Site,
@@ -16,35 +12,13 @@ from wagtail.models import (
 from .branding import BrandingSettings
 from .conf import settings
 from .pages import CityIndexPage, PracticeModelIndexPage, SeminarIndexPage
+from .roles import ensure_groups, ensure_workflows
 from .snippets import Theme
 
 INDEX_PAGES = [
     (CityIndexPage, "cities", "Cities"),
     (SeminarIndexPage, "seminars", "Seminars"),
     (PracticeModelIndexPage, "practice-models", "Practice models"),
-]
-EDITOR_PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page"]
-EDITOR_SNIPPET_PERMISSIONS = [
-    "add_organisation",
-    "change_organisation",
-    "add_person",
-    "change_person",
-]
-COORDINATOR_EXTRA_PERMISSIONS = [
-    "add_theme",
-    "change_theme",
-    "delete_theme",
-    "delete_organisation",
-    "delete_person",
-    "change_brandingsettings",
-]
-COLLECTION_PERMISSIONS = [
-    ("wagtailimages", "add_image"),
-    ("wagtailimages", "change_image"),
-    ("wagtailimages", "choose_image"),
-    ("wagtaildocs", "add_document"),
-    ("wagtaildocs", "change_document"),
-    ("wagtaildocs", "choose_document"),
 ]
 
 
@@ -64,6 +38,8 @@ def resolve_parent(parent=None):
         if site is None:
             raise ValueError(_("There is no default site. Create one or pass --parent."))
         return site.root_page.specific
+    if isinstance(parent, Page):
+        return parent.specific
     if str(parent).isdigit():
         return Page.objects.get(pk=int(parent)).specific
     site = Site.objects.get(is_default_site=True)
@@ -123,43 +99,6 @@ def ensure_index_pages(parent, report):
     return pages
 
 
-def ensure_groups(parent, report):
-    editors, created = Group.objects.get_or_create(name=settings.CITIES_CMS_EDITOR_GROUP)
-    report.add(created, f"group {editors.name}")
-    coordinators, created = Group.objects.get_or_create(name=settings.CITIES_CMS_COORDINATOR_GROUP)
-    report.add(created, f"group {coordinators.name}")
-    admin_access = Permission.objects.get(
-        content_type__app_label="wagtailadmin", codename="access_admin"
-    )
-    snippet_perms = Permission.objects.filter(
-        content_type__app_label="cities_cms", codename__in=EDITOR_SNIPPET_PERMISSIONS
-    )
-    coordinator_perms = Permission.objects.filter(
-        content_type__app_label="cities_cms", codename__in=COORDINATOR_EXTRA_PERMISSIONS
-    )
-    root_collection = Collection.get_first_root_node()
-    for group in (editors, coordinators):
-        group.permissions.add(admin_access, *snippet_perms)
-        for codename in EDITOR_PAGE_PERMISSIONS:
-            GroupPagePermission.objects.get_or_create(
-                group=group,
-                page=parent,
-                permission=Permission.objects.get(
-                    content_type__app_label="wagtailcore", codename=codename
-                ),
-            )
-        for app_label, codename in COLLECTION_PERMISSIONS:
-            GroupCollectionPermission.objects.get_or_create(
-                group=group,
-                collection=root_collection,
-                permission=Permission.objects.get(
-                    content_type__app_label=app_label, codename=codename
-                ),
-            )
-    coordinators.permissions.add(*coordinator_perms)
-    return editors, coordinators
-
-
 def ensure_branding(parent, report):
     site = parent.get_site() or Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -179,10 +118,11 @@ def run_setup(parent=None, *, pages=True, groups=True, themes=True, sync_trees=N
         ensure_themes(report)
     if pages:
         ensure_index_pages(parent, report)
-    if groups:
-        ensure_groups(parent, report)
-    ensure_branding(parent, report)
     if sync_trees:
-        # Last, so that the pages created above are synchronised too.
+        # After the pages, so that they are synchronised into every language too.
         ensure_tree_sync(report)
+    if groups:
+        roles = ensure_groups(parent, report)
+        ensure_workflows(parent, roles, report)
+    ensure_branding(parent, report)
     return report

@@ -4,11 +4,17 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .snippets import Organisation, Person, Theme
+from .translation.groups import LocalePermissionPolicy
 from .translation.views import MachineDraftView, TranslationStatusView
 from .viewsets import CitiesSnippetGroup
 
+# Translators change snippets in their own locale only (see translation/groups.py).
+for _model in (Theme, Organisation, Person):
+    register_permission_policy(_model, LocalePermissionPolicy(_model))
 register_snippet(CitiesSnippetGroup)
 
 

@@ -64,3 +64,27 @@ class AgendaDayBlock(blocks.StructBlock):
         template = "cities_cms/blocks/agenda_day.html"
         label = _("Agenda day")
         description = _("A day of the programme and its sessions in order.")
+        preview_value = {
+            "date": "2014-10-16",
+            "title": "Day one: monitoring change",
+            "sessions": [
+                {
+                    "start_time": "09:30",
+                    "end_time": "10:00",
+                    "title": "Welcome",
+                    "kind": "talk",
+                    "description": "",
+                    "location": "",
+                    "speakers": [],
+                },
+                {
+                    "start_time": "10:00",
+                    "end_time": "12:00",
+                    "title": "Walk through the district",
+                    "kind": "visit",
+                    "description": "",
+                    "location": "Old town",
+                    "speakers": [],
+                },
+            ],
+        }

@@ -189,4 +189,4 @@ class PageCardsBlock(blocks.StructBlock):
         template = "cities_cms/blocks/page_cards.html"
         label = _("Page cards")
         description = _("Cards linking to chosen pages, with their title and summary.")
-        preview_value = previews.page_cards_preview
+        preview_value = staticmethod(previews.page_cards_preview)

@@ -28,7 +28,7 @@ class ImageBlock(blocks.StructBlock):
         template = "cities_cms/blocks/image.html"
         label = _("Image")
         description = _("An image with alternative text, an optional caption and a credit.")
-        preview_value = previews.image_preview
+        preview_value = staticmethod(previews.image_preview)
 
 
 class GalleryImageBlock(blocks.StructBlock):
@@ -45,7 +45,7 @@ class GalleryBlock(blocks.StructBlock):
         template = "cities_cms/blocks/gallery.html"
         label = _("Gallery")
         description = _("A grid of images with captions.")
-        preview_value = previews.gallery_preview
+        preview_value = staticmethod(previews.gallery_preview)
 
 
 # Providers whose players can be shown in place once a visitor asks for it. Nothing is loaded
@@ -141,7 +141,7 @@ class DocumentListBlock(blocks.StructBlock):
         template = "cities_cms/blocks/document_list.html"
         label = _("Document list")
         description = _("Downloads with their file type and size, e.g. reports and slides.")
-        preview_value = previews.document_list_preview
+        preview_value = staticmethod(previews.document_list_preview)
 
 
 class PartnerLogosBlock(blocks.StructBlock):
@@ -155,7 +155,7 @@ class PartnerLogosBlock(blocks.StructBlock):
         template = "cities_cms/blocks/partner_logos.html"
         label = _("Partner logos")
         description = _("Logos of partner organisations, each linked to its website.")
-        preview_value = previews.partner_logos_preview
+        preview_value = staticmethod(previews.partner_logos_preview)
 
 
 class TableBlock(WagtailTableBlock):
@@ -168,6 +168,7 @@ class TableBlock(WagtailTableBlock):
         description = _("A data table with a caption and header row or column.")
         preview_value = {
             "table_caption": "Participants per seminar",
+            "table_header_choice": "row",
             "first_row_is_table_header": True,
             "first_col_is_header": False,
             "data": [

@@ -23,4 +23,4 @@ class ContactCardBlock(blocks.StructBlock):
         template = "cities_cms/blocks/contact_card.html"
         label = _("Contact card")
         description = _("A person to contact, with only the details you choose to show.")
-        preview_value = previews.contact_card_preview
+        preview_value = staticmethod(previews.contact_card_preview)

@@ -19,17 +19,27 @@ def _documents(count):
     return list(get_document_model().objects.order_by("pk")[:count])
 
 
+def _image_value(image, alt_text):
+    """The raw form of Wagtail's ImageBlock: the image with its alternative text."""
+    return {"image": image, "alt_text": alt_text, "decorative": False}
+
+
 def image_preview():
     images = _images(1)
     return {
-        "image": images[0] if images else None,
+        "image": _image_value(images[0] if images else None, _("A street in a partner city")),
         "caption": _("Residents discuss the new plan for their district."),
         "credit": _("Photo: city archive"),
     }
 
 
 def gallery_preview():
-    return {"images": [{"image": image, "caption": ""} for image in _images(3)]}
+    return {
+        "images": [
+            {"image": _image_value(image, image.title), "caption": image.title}
+            for image in _images(3)
+        ]
+    }
 
 
 def document_list_preview():

@@ -198,7 +198,7 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         context["contacts"] = list(self.contacts.select_related("person", "person__organisation"))
         return context
 
-    @path("seminars.ics", name="calendar")
+    @path("ics/", name="calendar")
     def calendar(self, request):
         from ..calendar import calendar_response
 

@@ -115,7 +115,7 @@ class SeminarIndexPage(AbstractSeminarIndexPage, RoutablePageMixin, Page):
         verbose_name = _("seminar index")
         verbose_name_plural = _("seminar indexes")
 
-    @path("calendar.ics", name="calendar")
+    @path("ics/", name="calendar")
     def calendar(self, request):
         from ..calendar import calendar_response
 
@@ -278,7 +278,7 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         )
         return context
 
-    @path("event.ics", name="ics")
+    @path("ics/", name="ics")
     def ics(self, request):
         from ..calendar import calendar_response
 

@@ -1,0 +1,168 @@
+"""ICS calendars: one per seminar, per seminar index and per city."""
+
+import datetime
+
+import pytest
+from icalendar import Calendar
+
+from .utils import make_city, make_private, make_seminar, translate
+
+UTC = datetime.UTC
+RIGA_10AM = datetime.datetime(2026, 5, 4, 7, 0, tzinfo=UTC)  # 10:00 EEST
+LISBON_9AM = datetime.datetime(2026, 1, 20, 9, 0, tzinfo=UTC)  # 09:00 WET
+
+
+@pytest.fixture
+def calendar_site(site_tree):
+    tree = site_tree
+    tree.daugavpils = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
+    tree.lisbon = make_city(
+        tree.cities, title="Lisbon", slug="lisbon", country="PT", latitude=38.7, longitude=-9.1
+    )
+    tree.riga_seminar = make_seminar(
+        tree.seminars,
+        title="Monitoring change",
+        slug="monitoring-change",
+        start=RIGA_10AM,
+        end=RIGA_10AM + datetime.timedelta(hours=7),
+        timezone="Europe/Riga",
+        host_city=tree.daugavpils,
+        venue_name="Daugavpils city hall",
+        venue_address="Krišjāņa Valdemāra iela 1",
+        summary="Two days on indicators of change.",
+    )
+    tree.lisbon_webinar = make_seminar(
+        tree.seminars,
+        title="Housing webinar",
+        slug="housing-webinar",
+        kind="webinar",
+        start=LISBON_9AM,
+        end=LISBON_9AM + datetime.timedelta(hours=2),
+        timezone="Europe/Lisbon",
+        host_city=tree.lisbon,
+        participating_cities=[tree.daugavpils],
+    )
+    tree.draft = make_seminar(
+        tree.seminars, title="Draft seminar", host_city=tree.daugavpils, live=False
+    )
+    tree.private = make_seminar(tree.seminars, title="Private seminar", host_city=tree.daugavpils)
+    make_private(tree.private)
+    return tree
+
+
+def feed_url(page):
+    """A page's calendar address: the page's URL and its routable "ics"/"calendar" route."""
+    name = "ics" if "ics" in {u.name for u in page.get_subpage_urls()} else "calendar"
+    return page.url + page.reverse_subpage(name)
+
+
+def get_calendar(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.ics"')
+    return Calendar.from_ical(response.content)
+
+
+def events_by_summary(calendar):
+    return {str(event["SUMMARY"]): event for event in calendar.walk("VEVENT")}
+
+
+def test_seminar_ics(client, calendar_site):
+    seminar = calendar_site.riga_seminar
+    assert seminar.url.endswith("/monitoring-change/")
+    calendar = get_calendar(client, seminar.url + "ics/")
+    assert calendar["VERSION"] == "2.0"
+    assert "cities_cms" in str(calendar["PRODID"])
+    [event] = calendar.walk("VEVENT")
+    assert event["SUMMARY"] == "Monitoring change"
+    assert event["DTSTART"].params["TZID"] == "Europe/Riga"
+    start = event.decoded("DTSTART")
+    assert (start.hour, start.minute) == (10, 0)
+    assert start.utcoffset() == datetime.timedelta(hours=3)
+    assert start == RIGA_10AM
+    assert event.decoded("DTEND") == RIGA_10AM + datetime.timedelta(hours=7)
+    assert event["DTEND"].params["TZID"] == "Europe/Riga"
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/Riga"]
+    assert str(event["LOCATION"]) == "Daugavpils city hall, Krišjāņa Valdemāra iela 1"
+    assert str(event["URL"]) == seminar.get_full_url()
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert "indicators of change" in str(event["DESCRIPTION"])
+
+
+def test_webinar_ics_uses_its_own_zone_and_link(client, calendar_site):
+    webinar = calendar_site.lisbon_webinar
+    [event] = get_calendar(client, webinar.url + "ics/").walk("VEVENT")
+    assert event["DTSTART"].params["TZID"] == "Europe/Lisbon"
+    assert event.decoded("DTSTART").hour == 9
+    assert str(event["LOCATION"]) == "https://meet.example.org/webinar"
+    assert "https://meet.example.org/webinar" in str(event["DESCRIPTION"])
+
+
+def test_cancelled_seminar_is_cancelled_in_the_calendar(client, calendar_site):
+    seminar = calendar_site.riga_seminar
+    seminar.status = "cancelled"
+    seminar.save_revision().publish()
+    [event] = get_calendar(client, seminar.url + "ics/").walk("VEVENT")
+    assert str(event["STATUS"]) == "CANCELLED"
+
+
+def test_index_calendar(client, calendar_site):
+    calendar = get_calendar(client, calendar_site.seminars.url + "ics/")
+    events = events_by_summary(calendar)
+    assert sorted(events) == ["Housing webinar", "Monitoring change"]
+    assert str(calendar["X-WR-CALNAME"]) == "Seminars"
+    zones = sorted(str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE"))
+    assert zones == ["Europe/Lisbon", "Europe/Riga"]
+    assert events["Housing webinar"]["DTSTART"].params["TZID"] == "Europe/Lisbon"
+    assert events["Monitoring change"]["DTSTART"].params["TZID"] == "Europe/Riga"
+    uids = [str(event["UID"]) for event in calendar.walk("VEVENT")]
+    assert len(set(uids)) == 2
+
+
+def test_city_calendar_has_hosted_and_participating_seminars(client, calendar_site):
+    url = calendar_site.daugavpils.url + "ics/"
+    calendar = get_calendar(client, url)
+    # Hosts "Monitoring change", takes part in the Lisbon webinar; draft and private left out.
+    assert sorted(events_by_summary(calendar)) == ["Housing webinar", "Monitoring change"]
+    assert "Daugavpils" in str(calendar["X-WR-CALNAME"])
+
+    lisbon = get_calendar(client, calendar_site.lisbon.url + "ics/")
+    assert sorted(events_by_summary(lisbon)) == ["Housing webinar"]
+
+
+def test_city_without_seminars_has_an_empty_calendar(client, calendar_site):
+    city = make_city(calendar_site.cities, title="Quiet town", slug="quiet-town")
+    calendar = get_calendar(client, city.url + "ics/")
+    assert calendar.walk("VEVENT") == []
+
+
+def test_unpublished_seminar_has_no_calendar(client, calendar_site):
+    draft = calendar_site.draft
+    assert client.get(draft.url + "ics/").status_code == 404
+
+    seminar = calendar_site.riga_seminar
+    url = seminar.url + "ics/"
+    assert client.get(url).status_code == 200
+    seminar.unpublish()
+    assert client.get(url).status_code == 404
+    index = get_calendar(client, calendar_site.seminars.url + "ics/")
+    assert "Monitoring change" not in events_by_summary(index)
+
+
+def test_private_seminar_calendar_needs_the_password(client, calendar_site):
+    response = client.get(calendar_site.private.url + "ics/")
+    assert not response["Content-Type"].startswith("text/calendar")
+    assert b"Private seminar" not in response.content
+
+
+def test_uid_is_the_same_in_every_language(client, calendar_site):
+    seminar = calendar_site.riga_seminar
+    translated = translate(seminar, "lv", title="Pārmaiņu uzraudzība")
+    assert translated.url.startswith("/lv/")
+    [english] = get_calendar(client, seminar.url + "ics/").walk("VEVENT")
+    [latvian] = get_calendar(client, translated.url + "ics/").walk("VEVENT")
+    assert str(latvian["SUMMARY"]) == "Pārmaiņu uzraudzība"
+    assert str(latvian["UID"]) == str(english["UID"])
+    assert str(english["UID"]) == f"seminar-{seminar.translation_key}@testserver"
+    assert latvian.decoded("DTSTART") == english.decoded("DTSTART")
