@@ -62,3 +62,15 @@ def page_header_buttons(page, user, view_name=None, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def page_listing_more_buttons(page, user, next_url=None):
     yield from _machine_draft_button(page, user, priority=45)
+
+
+@hooks.register("before_edit_snippet")
+def only_translators_of_the_locale(request, instance):
+    """Wagtail's edit view checks model permissions; translators are limited per instance."""
+    from wagtail.admin.auth import permission_denied
+
+    if isinstance(instance, Theme | Organisation | Person):
+        policy = LocalePermissionPolicy(type(instance))
+        if not policy.user_has_permission_for_instance(request.user, "change", instance):
+            return permission_denied(request)
+    return None
