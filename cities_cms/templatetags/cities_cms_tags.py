@@ -1,12 +1,33 @@
-"""Template tags of cities_cms: ``{% load cities_cms_tags %}``."""
+"""Template tags of cities_cms: ``{% load cities_cms_tags %}``.
+
+Tags that query the database cache their result on the request, so that a header, a footer
+and a page body asking for the same thing cost one query, whatever the number of items.
+"""
+
+from collections import defaultdict
 
 from django import template
+from django.conf import settings as django_settings
+from django.db.models import prefetch_related_objects
 from django.utils.translation import get_language
 
 from .. import jsonld
+from ..conf import NETWORK_LANGUAGES
 from ..snippets import Theme
 
 register = template.Library()
+
+LANGUAGE_NAMES = dict(NETWORK_LANGUAGES)
+
+
+def _request_cache(request, name, compute):
+    """``compute()`` once per request (or on every call when there is no request)."""
+    if request is None:
+        return compute()
+    cache = request.__dict__.setdefault("_cities_cms_cache", {})
+    if name not in cache:
+        cache[name] = compute()
+    return cache[name]
 
 
 @register.simple_tag(takes_context=True)
@@ -50,7 +71,7 @@ def query_with(context, **kwargs):
 
 @register.filter
 def filesize(document):
-    """A document's size, or "" if the file is missing."""
+    """A document's size in bytes, or 0 if the file is missing."""
     try:
         return document.file.size
     except (OSError, ValueError):
@@ -60,3 +81,276 @@ def filesize(document):
 @register.simple_tag
 def current_language():
     return get_language()
+
+
+# Languages -----------------------------------------------------------------------------------
+
+
+@register.filter
+def language_name(code):
+    """A language code's name in that language ("lv" -> "Latviešu"); unknown codes as given."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+@register.filter
+def language_names(codes):
+    """A list of language codes as their own names, in the given order."""
+    return [LANGUAGE_NAMES.get(code, code) for code in codes or []]
+
+
+@register.simple_tag(takes_context=True)
+def page_translations(context, page):
+    """The page in every live language, its own first.
+
+    Returns ``[{page, code, name, url, full_url, current}]``: ``url`` for links (relative
+    within the site), ``full_url`` for ``<link rel="alternate" hreflang>``. One query
+    (translations with their locales), cached for the request.
+    """
+    request = context.get("request")
+    if page is None or not getattr(page, "pk", None) or not hasattr(page, "get_translations"):
+        return []
+
+    def compute():
+        pages = [page, *page.get_translations().live().public().select_related("locale")]
+        items = []
+        for item in pages:
+            code = item.locale.language_code
+            items.append(
+                {
+                    "page": item,
+                    "code": code,
+                    "name": LANGUAGE_NAMES.get(code, code),
+                    "url": item.get_url(request),
+                    "full_url": item.get_full_url(request),
+                    "current": item.pk == page.pk,
+                }
+            )
+        order = [code for code, _name in NETWORK_LANGUAGES]
+        items[1:] = sorted(
+            items[1:], key=lambda i: order.index(i["code"]) if i["code"] in order else 99
+        )
+        return items
+
+    return _request_cache(request, f"translations-{page.pk}", compute)
+
+
+# Site structure ------------------------------------------------------------------------------
+
+
+def _site_root(context):
+    """The site's root page in the current page's language (one query, cached)."""
+    from wagtail.models import Site
+
+    request = context.get("request")
+    page = context.get("page")
+
+    def compute():
+        site = Site.find_for_request(request) if request is not None else None
+        if site is None:
+            return None
+        root = site.root_page
+        locale_id = getattr(page, "locale_id", None)
+        if locale_id and root.locale_id != locale_id:
+            root = root.get_translation_or_none(locale_id) or root
+        return root
+
+    return _request_cache(request, f"site-root-{getattr(page, 'locale_id', '')}", compute)
+
+
+@register.simple_tag(takes_context=True)
+def site_root(context):
+    return _site_root(context)
+
+
+@register.simple_tag(takes_context=True)
+def site_name(context):
+    """The branding's site name, else the Wagtail site's name (no query of its own)."""
+    from wagtail.models import Site
+
+    branding = getattr(context.get("settings"), "cities_cms", None)
+    name = getattr(getattr(branding, "BrandingSettings", None), "site_name", "") if branding else ""
+    if name:
+        return name
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    if site is not None and site.site_name:
+        return site.site_name
+    return getattr(django_settings, "WAGTAIL_SITE_NAME", "")
+
+
+@register.simple_tag(takes_context=True)
+def primary_navigation(context):
+    """The site root's live, public children shown in menus: ``[{page, url, title, current}]``.
+
+    A flat number of queries whatever the size of the menu, cached for the request.
+    ``current`` is "page" for the current page and "true" for one of its ancestors (for
+    ``aria-current``), else "".
+    """
+    request = context.get("request")
+    page = context.get("page")
+    root = _site_root(context)
+    if root is None:
+        return []
+
+    def compute():
+        return list(root.get_children().live().public().in_menu())
+
+    children = _request_cache(request, f"menu-{root.pk}", compute)
+    path = getattr(page, "path", "") or ""
+    items = []
+    for child in children:
+        if page is not None and child.pk == getattr(page, "pk", None):
+            current = "page"
+        elif path.startswith(child.path):
+            current = "true"
+        else:
+            current = ""
+        items.append(
+            {"page": child, "url": child.get_url(request), "title": child.title, "current": current}
+        )
+    return items
+
+
+@register.simple_tag(takes_context=True)
+def breadcrumb_pages(context, page):
+    """The live ancestors of ``page`` from the site root down (the page itself excluded)."""
+    root = _site_root(context)
+    if page is None or root is None or not getattr(page, "pk", None):
+        return []
+    if page.depth <= root.depth:
+        return []
+    return list(page.get_ancestors().live().filter(depth__gte=root.depth))
+
+
+@register.simple_tag
+def child_index_pages(page):
+    """The live listing pages under ``page`` by kind: ``{"cities": page, "seminars": ...}``.
+
+    One query; the pages are generic (enough for their URL and title).
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from ..pages import CityIndexPage, PracticeModelIndexPage, SeminarIndexPage
+
+    kinds = {
+        "cities": CityIndexPage,
+        "seminars": SeminarIndexPage,
+        "practice_models": PracticeModelIndexPage,
+    }
+    types = ContentType.objects.get_for_models(*kinds.values())  # cached by Django
+    by_type = {types[model].pk: name for name, model in kinds.items()}
+    found = {}
+    for child in page.get_children().live().public().filter(content_type_id__in=by_type):
+        found.setdefault(by_type[child.content_type_id], child)
+    return found
+
+
+@register.simple_tag
+def specific_pages(pages):
+    """Live pages of a page chooser list as their specific types, in the chosen order.
+
+    One query for the pages plus one per page type, plus listing images and renditions:
+    never one per card.
+    """
+    from wagtail.models import Page
+
+    ids = [p.pk for p in pages if p is not None]
+    if not ids:
+        return []
+    found = {p.pk: p for p in Page.objects.filter(pk__in=ids).live().public().specific()}
+    by_class = defaultdict(list)
+    for item in found.values():
+        if hasattr(item, "listing_image_id"):
+            by_class[type(item)].append(item)
+    for items in by_class.values():
+        prefetch_related_objects(items, "listing_image__renditions")
+    return [found[pk] for pk in ids if pk in found]
+
+
+@register.simple_tag
+def prefetch_renditions(objects, attribute="image"):
+    """Fetch the renditions of ``obj.<attribute>`` for all objects in one query; returns them.
+
+    For lists of images in blocks (galleries, logos), so that ``{% image %}`` finds the
+    renditions without one query per image.
+    """
+    objects = [o for o in objects if o is not None]
+    images = []
+    for obj in objects:
+        image = obj.get(attribute) if isinstance(obj, dict) or hasattr(obj, "get") else None
+        if image is None:
+            image = getattr(obj, attribute, None)
+        if image is not None and hasattr(image, "renditions"):
+            images.append(image)
+    if images:
+        prefetch_related_objects(images, "renditions")
+    return objects
+
+
+@register.simple_tag
+def prefetch(objects, *lookups):
+    """``objects`` as a list with ``lookups`` prefetched, e.g. "person__photo__renditions".
+
+    For lists that a view did not prefetch for a template (contacts with photos ...), so that
+    the template costs a query per lookup instead of one per item. Objects may be None.
+    """
+    objects = list(objects or [])
+    present = [o for o in objects if o is not None]
+    if present and lookups:
+        prefetch_related_objects(present, *lookups)
+    return objects
+
+
+@register.simple_tag
+def prefetch_logos(organisations):
+    """Organisations with their logos and the logos' renditions, in two queries."""
+    organisations = [o for o in organisations if o is not None]
+    prefetch_related_objects(organisations, "logo__renditions")
+    return organisations
+
+
+# Blocks --------------------------------------------------------------------------------------
+
+
+@register.filter
+def choice_label(struct_value, name):
+    """The human label of a choice field of a struct block value (e.g. a session's kind)."""
+    value = struct_value.get(name)
+    block = getattr(struct_value, "block", None)
+    child = block.child_blocks.get(name) if block is not None else None
+    choices = getattr(getattr(child, "field", None), "choices", None) or []
+    for key, label in choices:
+        if str(key) == str(value):
+            return label
+    return value
+
+
+@register.filter
+def isoformat(value):
+    """An ISO 8601 date or time for ``<time datetime>``, to the second (no microseconds)."""
+    if value in (None, ""):
+        return ""
+    try:
+        return value.isoformat(timespec="seconds")
+    except TypeError:  # dates take no timespec
+        return value.isoformat()
+
+
+@register.filter
+def block_values(stream):
+    """The values of a stream's blocks, e.g. the indicators of a practice model."""
+    return [child.value for child in stream or []]
+
+
+@register.filter
+def field_widget(bound_field):
+    """A form field's widget with ``aria-describedby`` pointing at its error and help text."""
+    described_by = []
+    if bound_field.errors:
+        described_by.append(f"{bound_field.auto_id}-error")
+    if bound_field.help_text:
+        described_by.append(f"{bound_field.auto_id}-help")
+    attrs = {"aria-describedby": " ".join(described_by)} if described_by else {}
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
+    return bound_field.as_widget(attrs=attrs)

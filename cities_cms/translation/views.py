@@ -6,9 +6,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
@@ -17,6 +18,7 @@ from wagtail.models import Locale, Page, get_page_models
 from wagtail_localize.machine_translators import get_machine_translator
 
 from . import status
+from .exchange import ExchangeError, export_zip, import_files, read_upload
 from .machine import machine_draft
 
 ROWS_PER_PAGE = 50
@@ -253,3 +255,97 @@ class MachineDraftView(WagtailAdminTemplateMixin, FormView):
                 % {"page": page.title, "language": locale.get_display_name(), "reason": reason},
             )
         return redirect("cities_cms:translation_status")
+
+
+class ExportForm(forms.Form):
+    section = forms.ModelChoiceField(
+        label=_("Pages"),
+        queryset=Page.objects.none(),
+        help_text=_("This page and every page below it."),
+    )
+    locale = forms.ModelChoiceField(label=_("Into"), queryset=Locale.objects.none())
+
+    def __init__(self, *args, source_locale, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = Page.objects.filter(
+            locale=source_locale, depth__gt=1
+        ).order_by("path")
+        self.fields["locale"].queryset = Locale.objects.exclude(pk=source_locale.pk)
+
+
+class ImportForm(forms.Form):
+    locale = forms.ModelChoiceField(label=_("Translations into"), queryset=Locale.objects.all())
+    file = forms.FileField(
+        label=_("PO file or ZIP of PO files"),
+        help_text=_("The files exported here, translated. Nothing is changed if any is wrong."),
+    )
+
+
+class ExchangeView(WagtailAdminTemplateMixin, TemplateView):
+    """Export PO files for a translator outside the CMS, and import them back."""
+
+    template_name = "cities_cms/admin/translation_exchange.html"
+    page_title = _("Exchange translations as PO files")
+    header_icon = "download"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.has_perm("wagtail_localize.submit_translation"):
+            raise PermissionDenied
+        self.source_locale = Locale.get_default()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("cities_cms:translation_status"), "label": _("Translation status")},
+            {"url": "", "label": self.page_title},
+        ]
+
+    def get(self, request):
+        export_form = ExportForm(request.GET or None, source_locale=self.source_locale)
+        if request.GET and export_form.is_valid():
+            section = export_form.cleaned_data["section"]
+            locale = export_form.cleaned_data["locale"]
+            pages = Page.objects.descendant_of(section, inclusive=True).filter(
+                locale=self.source_locale
+            )
+            response = HttpResponse(
+                export_zip(pages.order_by("path"), locale, request.user),
+                content_type="application/zip",
+            )
+            name = f"{section.slug}-{locale.language_code}.zip"
+            response["Content-Disposition"] = content_disposition_header(True, name)
+            return response
+        return self.render_to_response(
+            self.get_context_data(export_form=export_form, import_form=ImportForm())
+        )
+
+    def post(self, request):
+        import_form = ImportForm(request.POST, request.FILES)
+        report = None
+        if import_form.is_valid():
+            try:
+                files = read_upload(import_form.cleaned_data["file"])
+            except ExchangeError as exc:
+                import_form.add_error("file", str(exc))
+            else:
+                report = import_files(files, import_form.cleaned_data["locale"], request.user)
+                if not report.errors:
+                    messages.success(
+                        request,
+                        ngettext(
+                            "%(count)d translation imported as a draft.",
+                            "%(count)d translations imported as drafts.",
+                            len(report.imported),
+                        )
+                        % {"count": len(report.imported)},
+                    )
+        status = 400 if (import_form.errors or (report and report.errors)) else 200
+        return self.render_to_response(
+            self.get_context_data(
+                export_form=ExportForm(source_locale=self.source_locale),
+                import_form=import_form,
+                report=report,
+            ),
+            status=status,
+        )

@@ -1,0 +1,74 @@
+"""``manage.py load_demo``: the demo content of the "Cities of change" network.
+
+Safe to run again: a second run finds what the first created and changes nothing (except the
+admin password, which is new on every run unless ``--password`` is given).
+"""
+
+import secrets
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cities_cms.setup import run_setup
+from site_project.demo.loader import DemoLoader
+
+ADMIN_URL = "http://127.0.0.1:8000/admin/"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo network (home page, cities, seminars, practice models, media) and "
+        "create or update the superuser 'admin'. Safe to run more than once."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Password for the 'admin' superuser (default: a new random one on every run).",
+        )
+        parser.add_argument(
+            "--username", default="admin", help="Username of the superuser (default: admin)."
+        )
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        password = options.get("password") or secrets.token_urlsafe(12)
+        username = options.get("username") or "admin"
+        with transaction.atomic():
+            loader = DemoLoader(self.stdout)
+            loader.load_media()
+            home, network = loader.load_network()
+            report = run_setup(parent=home.pk)
+            loader.load_themes(network)
+            loader.load_organisations()
+            loader.load_people()
+            loader.load_pages(home, network)
+            user_created = self.ensure_admin(username, password)
+
+        self.stdout.write(self.style.SUCCESS("Demo content of 'Cities of change' loaded."))
+        self.stdout.write(
+            f"  setup: {len(report.created)} created, {len(report.existing)} already there"
+        )
+        for line in loader.count.lines():
+            self.stdout.write(line)
+        self.stdout.write(f"  took {time.monotonic() - started:.1f} s")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Sign in to the admin:"))
+        self.stdout.write(f"  URL:      {ADMIN_URL}")
+        self.stdout.write(f"  username: {username}" + (" (created)" if user_created else ""))
+        self.stdout.write(f"  password: {password}")
+
+    def ensure_admin(self, username, password):
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            **{user_model.USERNAME_FIELD: username},
+            defaults={"email": "admin@example.org"},
+        )
+        user.is_staff = True
+        user.is_superuser = True
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        return created
