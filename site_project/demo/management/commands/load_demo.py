@@ -13,6 +13,7 @@ from django.db import transaction
 
 from cities_cms.setup import run_setup
 from site_project.demo.loader import DemoLoader
+from site_project.demo.states import load_translation_states
 
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
@@ -46,6 +47,10 @@ class Command(BaseCommand):
             loader.load_people()
             loader.load_pages(home, network)
             user_created = self.ensure_admin(username, password)
+            load_translation_states(loader.count, self.admin)
+            # Again, now that the translated trees exist: translators get permissions on them,
+            # and the translated sections get their workflows.
+            run_setup(parent=home.pk)
 
         self.stdout.write(self.style.SUCCESS("Demo content of 'Cities of change' loaded."))
         self.stdout.write(
@@ -71,4 +76,5 @@ class Command(BaseCommand):
         user.is_active = True
         user.set_password(password)
         user.save()
+        self.admin = user
         return created
