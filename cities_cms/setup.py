@@ -64,7 +64,8 @@ def ensure_tree_sync(report):
     from wagtail_localize.models import LocaleSynchronization
 
     default = Locale.get_default()
-    for locale in Locale.objects.exclude(pk=default.pk):
+    configured = Locale.objects.filter(language_code__in=settings.CITIES_CMS_LANGUAGES)
+    for locale in configured.exclude(pk=default.pk):
         _sync, created = LocaleSynchronization.objects.get_or_create(
             locale=locale, defaults={"sync_from": default}
         )
@@ -91,7 +92,7 @@ def ensure_index_pages(parent, report):
             pages[model] = existing.specific
             report.add(False, f"page {existing.url_path}")
             continue
-        page = model(title=title, slug=slug, locale=parent.locale)
+        page = model(title=title, slug=slug, locale=parent.locale, show_in_menus=True)
         parent.add_child(instance=page)
         page.save_revision().publish()
         pages[model] = page

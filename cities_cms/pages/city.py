@@ -191,11 +191,13 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         context["past_seminars"] = list(seminars.filter(end__lt=now).order_by("-start")[:5])
         context["practice_models"] = list(
             self.get_practice_models()
-            .select_related("listing_image")
-            .prefetch_related("listing_image__renditions")
+            .select_related("city", "listing_image")
+            .prefetch_related("listing_image__renditions", "themes")
             .order_by("-first_published_at")[:6]
         )
-        context["contacts"] = list(self.contacts.select_related("person", "person__organisation"))
+        context["contacts"] = list(
+            self.contacts.select_related("person", "person__organisation", "person__photo")
+        )
         return context
 
     @path("ics/", name="calendar")

@@ -8,6 +8,8 @@ package combine them with Wagtail's ``Page``.
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.search import index
@@ -115,6 +117,15 @@ class FilteredListingMixin:
         return context
 
     def serve(self, request, *args, **kwargs):
+        # A filter form sent without JavaScript carries every field, even empty ones: redirect
+        # to the short address, which is the one to bookmark and share. "when=" stays: on
+        # seminar listings it means "all dates".
+        view = args[0] if args else kwargs.get("view")  # routable pages pass their sub-view
+        if request.method == "GET" and getattr(view, "__name__", "index_route") == "index_route":
+            kept = [(k, v) for k, v in request.GET.items() if v or k == "when"]
+            if len(kept) != len(request.GET):
+                query = urlencode(kept)
+                return redirect(request.path + (f"?{query}" if query else ""))
         response = super().serve(request, *args, **kwargs)
         form = getattr(response, "context_data", None) and response.context_data.get("filter_form")
         if form is not None and form.is_bound and form.errors:

@@ -89,7 +89,8 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
             .live()
             .public()
             .filter(end__gte=timezone.now())
-            .select_related("host_city")
+            .select_related("host_city", "listing_image")
+            .prefetch_related("listing_image__renditions")
             .order_by("start")
         )
 

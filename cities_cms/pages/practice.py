@@ -284,7 +284,9 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["stakeholders"] = list(self.stakeholders.select_related("organisation"))
-        context["related_seminars"] = list(self.related_seminars.live().public().order_by("-start"))
+        context["related_seminars"] = list(
+            self.related_seminars.live().public().select_related("host_city").order_by("-start")
+        )
         return context
 
 
