@@ -42,9 +42,10 @@ def main(argv=None):
     call_command("load_demo", password="bench-only-password", verbosity=0)
     setup_seconds = time.perf_counter() - started
 
-    from . import pages
+    from . import pages, translation
 
     page_figures = pages.run(args.seconds)
+    translation_figures = translation.run(args.seconds)
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -56,6 +57,7 @@ def main(argv=None):
         "setup_seconds": round(setup_seconds, 1),
         "seconds_per_url": args.seconds,
         "pages": page_figures,
+        "translation_status": translation_figures,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
@@ -68,6 +70,17 @@ def main(argv=None):
         print(
             f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
             f"{row['ratio_to_plain']:>9.3f}{row['queries']:>9}"
+        )
+    t = translation_figures
+    print(
+        f"\nTranslation status: {t['source_pages']} pages x {t['locales']} locales "
+        f"({t['cells']} cells); all rows computed in {t['compute_all_rows_ms']} ms with "
+        f"{t['compute_all_rows_queries']} queries"
+    )
+    for row in t["views"]:
+        print(
+            f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
+            f"{'':>9}{row['queries']:>9}"
         )
     print(f"\n{page_figures['practice_models']} practice models; figures written to {out}")
     return 0

@@ -91,7 +91,7 @@ def page_urls():
         "practice model index": practice_index,
         "practice model index, page 40": practice_index + "?page=40",
         "practice model index, filtered": practice_index + "?status=pilot&theme=housing",
-        "practice model page": first(PracticeModelPage, slug="bench-practice-7"),
+        "practice model page": first(PracticeModelPage, slug="bench-practice-500"),
     }
 
 

@@ -79,7 +79,8 @@ def test_plain_wagtail_root_page_gets_the_index_pages():
         assert page.url_path.startswith(root_page.url_path)
     editors = Group.objects.get(name="City editors")
     granted = GroupPagePermission.objects.filter(group=editors, page=root_page)
-    assert {"add_page", "change_page"} <= set(granted.values_list("permission__codename", flat=True))
+    codenames = set(granted.values_list("permission__codename", flat=True))
+    assert {"add_page", "change_page"} <= codenames
 
 
 def _section_page():

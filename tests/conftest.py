@@ -1,0 +1,60 @@
+"""Fixtures shared by the suite (browser and harness folders have their own conftest)."""
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from .utils import build_site, fresh
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Each test writes images and documents into its own folder, removed by pytest."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Wagtail caches site root paths; rolled-back pages must not linger there.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="module")
+def network_site(module_db):
+    """A network site built once per module: home page as the site root, index pages, themes.
+
+    Tests take ``site_tree`` instead, which hands out fresh instances of the same objects.
+    """
+    return build_site()
+
+
+@pytest.fixture
+def site_tree(network_site, db):
+    """The module's network site, re-read from the database for this test.
+
+    Fresh instances matter: treebeard decides where a child goes from the parent's cached
+    ``numchild``, which a rolled-back earlier test may have left wrong.
+    """
+    return fresh(network_site)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Database access for module-scoped data, rolled back when the module ends.
+
+    Tests that use it still take ``db``: their own changes are rolled back to a savepoint
+    after each test, the module's data stays. Yields a temporary MEDIA_ROOT for files that
+    the module's data creates.
+    """
+    from django.test import override_settings
+
+    media = tmp_path_factory.mktemp("module_media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        with transaction.atomic():
+            cache.clear()
+            yield media
+            transaction.set_rollback(True)
+        cache.clear()

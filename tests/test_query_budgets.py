@@ -1,0 +1,199 @@
+"""Database queries per public page stay flat as content grows.
+
+Each page type is rendered on a site with 10 items and on one with 200 (cities, seminars,
+practice models, participants, contacts, stakeholders ...). The counts must be equal, and at
+most the budget below. The budgets are quoted in the project's notes: change them only with
+a reason (a new feature that needs a query), never because a count started to grow.
+"""
+
+from collections import Counter
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Page, Site
+
+from cities_cms.pages import (
+    CityContact,
+    CityIndexPage,
+    NetworkHomePage,
+    PracticeModelIndexPage,
+    SeminarIndexPage,
+    Stakeholder,
+)
+
+from .utils import (
+    fresh,
+    make_city,
+    make_image,
+    make_organisation,
+    make_person,
+    make_practice_model,
+    make_seminar,
+)
+
+# Queries for one anonymous request of a warm site (after a first request).
+# Measured on SQLite and PostgreSQL (the same counts), then rounded up by two.
+BUDGETS = {
+    "network_home": 26,  # measured 24
+    "city_index": 22,  # measured 20
+    "city_page": 29,  # measured 27
+    "seminar_index": 27,  # measured 25
+    "seminar_page": 24,  # measured 22
+    "practice_model_index": 30,  # measured 28
+    "practice_model_page": 29,  # measured 27
+}
+SMALL, LARGE = 10, 200
+LARGE_HOST = "large.test"
+
+
+def build_world(home, count):
+    """``count`` cities, seminars, practice models and related rows under ``home``."""
+    indexes = {type(p): p for p in Page.objects.child_of(home).specific()}
+    cities_index = indexes[CityIndexPage]
+    seminars_index = indexes[SeminarIndexPage]
+    practices_index = indexes[PracticeModelIndexPage]
+    images = [make_image(f"Image {i} of {count}") for i in range(12)]
+    organisation = make_organisation(logo=images[0])
+    now = timezone.now()
+    from cities_cms.snippets import Theme
+
+    themes = list(Theme.objects.filter(locale=home.locale)[:3])
+    cities = []
+    for i in range(count):
+        cities.append(
+            make_city(
+                cities_index,
+                title=f"City {i:03d} of {count}",
+                country=["LV", "PL", "IT", "NL", "ES"][i % 5],
+                role="lead" if i == 0 else "partner",
+                latitude=45 + (i % 10),
+                longitude=5 + (i % 20),
+                image=images[i % 12],
+                fast=True,
+            )
+        )
+    city = cities[0]
+    seminars = []
+    for i in range(count):
+        start = now + timedelta(days=1 + i)
+        seminars.append(
+            make_seminar(
+                seminars_index,
+                title=f"Seminar {i:03d} of {count}",
+                start=start,
+                host_city=cities[i % 3],
+                listing_image=images[i % 12],
+                themes=themes,
+                participating_cities=cities[:3],
+                fast=True,
+            )
+        )
+    # One seminar in the past, so that "past" lists on city pages are not empty.
+    make_seminar(
+        seminars_index,
+        title=f"Past seminar of {count}",
+        start=now - timedelta(days=40),
+        host_city=city,
+        fast=True,
+    )
+    seminar = seminars[0]
+    seminar.participating_cities.set(cities)
+    seminar.save()
+    practices = []
+    for i in range(count):
+        practices.append(
+            make_practice_model(
+                practices_index,
+                title=f"Practice model {i:03d} of {count}",
+                city=cities[i % 3],
+                start_year=2000 + i % 20,
+                listing_image=images[i % 12],
+                themes=themes,
+                fast=True,
+            )
+        )
+    practice = practices[0]
+    practice.related_seminars.set(seminars)
+    practice.contact = make_person(organisation=organisation, photo=images[1])
+    for i in range(count):
+        practice.stakeholders.add(
+            Stakeholder(kind="university", organisation=organisation, name=f"Group {i}")
+        )
+    practice.save()
+    for i in range(count):
+        city.contacts.add(
+            CityContact(person=make_person(organisation=organisation, photo=images[i % 12]))
+        )
+    city.save()
+    return SimpleNamespace(
+        home=home,
+        cities=cities_index,
+        seminars=seminars_index,
+        practices=practices_index,
+        city=city,
+        seminar=seminar,
+        practice=practice,
+    )
+
+
+@pytest.fixture(scope="module")
+def worlds(network_site):
+    small = build_world(network_site.home, SMALL)
+    root = Page.get_first_root_node()
+    large_home = NetworkHomePage(title="Large network", slug="large-network")
+    root.add_child(instance=large_home)
+    Site.objects.create(hostname=LARGE_HOST, port=80, root_page=large_home)
+    for model, slug in (
+        (CityIndexPage, "cities"),
+        (SeminarIndexPage, "seminars"),
+        (PracticeModelIndexPage, "practice-models"),
+    ):
+        large_home.add_child(instance=model(title=slug.title(), slug=slug))
+    large = build_world(Page.objects.get(pk=large_home.pk).specific, LARGE)
+    assert CityContact.objects.filter(page=large.city).count() == LARGE
+    return {SMALL: small, LARGE: large}
+
+
+PAGES = {
+    "network_home": lambda w: w.home,
+    "city_index": lambda w: w.cities,
+    "city_page": lambda w: w.city,
+    "seminar_index": lambda w: w.seminars,
+    "seminar_page": lambda w: w.seminar,
+    "practice_model_index": lambda w: w.practices,
+    "practice_model_page": lambda w: w.practice,
+}
+
+
+def count_queries(client, page):
+    _site_id, root_url, path = page.get_url_parts()
+    host = root_url.split("://", 1)[1]
+    first = client.get(path, HTTP_HOST=host)  # warm up: renditions, branding, caches
+    assert first.status_code == 200, (path, host)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, HTTP_HOST=host)
+    assert response.status_code == 200
+    return len(captured.captured_queries), captured
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", list(PAGES))
+def test_queries_do_not_grow_with_content(client, settings, worlds, name):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, LARGE_HOST]
+    counts = {}
+    captured = {}
+    for size, world in worlds.items():
+        counts[size], captured[size] = count_queries(client, fresh(PAGES[name](world)))
+    if counts[SMALL] != counts[LARGE]:
+        small = Counter(q["sql"] for q in captured[SMALL].captured_queries)
+        large = Counter(q["sql"] for q in captured[LARGE].captured_queries)
+        extra = [f"{n} x {sql}" for sql, n in (large - small).most_common(5)]
+        pytest.fail(
+            f"{name}: {counts[SMALL]} queries with {SMALL} items, {counts[LARGE]} with "
+            f"{LARGE}. Extra queries, e.g.:\n" + "\n".join(extra)
+        )
+    assert counts[LARGE] <= BUDGETS[name], f"{name}: {counts[LARGE]} > budget {BUDGETS[name]}"

@@ -1,0 +1,102 @@
+"""Settings of the reference site, checked in fresh interpreters as a deployment would run."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def run(args, tmp_path, **env):
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "ELASTICSEARCH_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
+    }
+    environment["CITIES_CMS_VAR_DIR"] = str(tmp_path / "var")  # never touch the repo's var/
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def production_env(**extra):
+    return {
+        "DJANGO_SETTINGS_MODULE": "site_project.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "cities.example.org",
+        **extra,
+    }
+
+
+def test_production_passes_check_deploy(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path, **production_env()
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_secret_key_fails_clearly(tmp_path):
+    env = production_env()
+    del env["SECRET_KEY"]
+    result = run(["manage.py", "check"], tmp_path, **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_without_allowed_hosts_fails_clearly(tmp_path):
+    env = production_env()
+    del env["ALLOWED_HOSTS"]
+    result = run(["manage.py", "check"], tmp_path, **env)
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+PRINT_SETTINGS = (
+    "import django, json; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'name': settings.DATABASES['default']['NAME'], "
+    "'search': settings.WAGTAILSEARCH_BACKENDS['default']['BACKEND'], "
+    "'urls': settings.WAGTAILSEARCH_BACKENDS['default'].get('URLS')}))"
+)
+
+
+def read_settings(tmp_path, **env):
+    import json
+
+    result = run(["-c", PRINT_SETTINGS], tmp_path, **production_env(**env))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_sqlite_and_database_search_by_default(tmp_path):
+    values = read_settings(tmp_path)
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["name"].endswith("db.sqlite3")
+    assert values["search"] == "wagtail.search.backends.database"
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_database_url_switches_to_postgresql(tmp_path, scheme):
+    url = f"{scheme}://cities:secret@db.example.org:5432/cities"
+    values = read_settings(tmp_path, DATABASE_URL=url)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["name"] == "cities"
+
+
+def test_elasticsearch_url_switches_the_search_backend(tmp_path):
+    values = read_settings(tmp_path, ELASTICSEARCH_URL="http://search.example.org:9200")
+    assert values["search"] == "wagtail.search.backends.elasticsearch9"
+    assert values["urls"] == ["http://search.example.org:9200"]
