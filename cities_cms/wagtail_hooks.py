@@ -9,7 +9,12 @@ from wagtail.snippets.models import register_snippet
 
 from .snippets import Organisation, Person, Theme
 from .translation.groups import LocalePermissionPolicy
-from .translation.views import ExchangeView, MachineDraftView, TranslationStatusView
+from .translation.views import (
+    ExchangeView,
+    MachineDraftView,
+    SubmitForReviewView,
+    TranslationStatusView,
+)
 from .viewsets import CitiesSnippetGroup
 
 # Translators change snippets in their own locale only (see translation/groups.py).
@@ -24,6 +29,11 @@ def register_admin_urls():
         path("translations/", TranslationStatusView.as_view(), name="translation_status"),
         path("translations/draft/<int:page_id>/", MachineDraftView.as_view(), name="machine_draft"),
         path("translations/exchange/", ExchangeView.as_view(), name="translation_exchange"),
+        path(
+            "translations/submit/<int:page_id>/",
+            SubmitForReviewView.as_view(),
+            name="submit_for_review",
+        ),
     ]
     return [path("cities-cms/", include((urls, "cities_cms"), namespace="cities_cms"))]
 

@@ -1,7 +1,7 @@
 """The translation status view (pages x locales) and machine-drafted translations."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -227,3 +227,69 @@ def test_machine_draft_reports_failures_per_page(site_tree, admin_user, settings
     settings.WAGTAILLOCALIZE_MACHINE_TRANSLATOR = None
     with pytest.raises(ValueError):
         machine_draft(site_tree.practices, [], admin_user)
+
+
+def test_translator_drafts_edits_submits_and_reviewer_publishes(client, site_tree):
+    """The translation workflow end to end, from each role's side."""
+    from wagtail.models import WorkflowState
+
+    from cities_cms.setup import run_setup
+
+    practice = make_practice_model(site_tree.practices, title="School streets")
+    translate(site_tree.practices, "lv", title="Prakses modeļi")  # the Latvian tree
+    run_setup(site_tree.home)  # translators get the Latvian tree, sections get workflows
+    lv = Locale.objects.get(language_code="lv")
+    translator = User.objects.create_user("tulkotajs", password="pw")
+    translator.groups.add(Group.objects.get(name="Translators (lv)"))
+    reviewer = User.objects.create_user("reviewer", password="pw")
+    reviewer.groups.add(Group.objects.get(name="City reviewers"))
+
+    client.force_login(translator)
+    assert client.get(STATUS_URL).status_code == 200
+    url = reverse("cities_cms:machine_draft", args=[practice.pk])
+    assert client.post(url, {"locales": [lv.pk]}).status_code == 302
+    latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
+    assert not latvian.live
+
+    # The translator corrects one segment, as wagtail-localize's editor does.
+    translation = Translation.objects.get(
+        source__object_id=practice.translation_key, target_locale=lv
+    )
+    title = StringTranslation.objects.get(
+        locale=lv, context__path="title", context__object_id=practice.translation_key
+    )
+    title.data = "Skolu ielas"
+    title.translation_type = StringTranslation.TRANSLATION_TYPE_MANUAL
+    title.save()
+    translation.save_target(user=translator, publish=False)
+
+    html = matrix(client.get(STATUS_URL))
+    submit = reverse("cities_cms:submit_for_review", args=[latvian.pk])
+    assert submit in html
+    assert client.post(submit).status_code == 302
+    state = WorkflowState.objects.get(object_id=str(latvian.pk))
+    assert state.status == WorkflowState.STATUS_IN_PROGRESS
+    assert not Page.objects.get(pk=latvian.pk).permissions_for_user(translator).can_publish()
+
+    # The reviewer approves: City review, then network approval passes (not shared).
+    task_state = state.current_task_state
+    task_state.task.specific.on_action(task_state, reviewer, "approve")
+    latvian = Page.objects.get(pk=latvian.pk)
+    assert latvian.live
+    assert latvian.title == "Skolu ielas"
+
+
+def test_submit_for_review_refuses_what_it_should(client, site_tree):
+    practice = make_practice_model(site_tree.practices, title="Published already")
+    outsider = User.objects.create_user("outsider", password="pw")
+    outsider.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(outsider)
+    url = reverse("cities_cms:submit_for_review", args=[practice.pk])
+    assert client.post(url)["Location"] == reverse("wagtailadmin_home")  # permission denied
+    assert client.get(url).status_code == 405
+
+    admin = User.objects.create_superuser("chief2", "c2@example.org", "pw")
+    client.force_login(admin)
+    response = client.post(url, {"next": "https://evil.example/"}, follow=True)
+    assert response.redirect_chain[0][0] == STATUS_URL  # no open redirect
+    assert "no changes to review" in response.content.decode()

@@ -41,6 +41,7 @@ class Cell:
     total: int = 0
     done: int = 0
     live: bool = False
+    draft: bool = False  # the translation has changes that are not published yet
 
     @property
     def percent(self):
@@ -93,7 +94,15 @@ def compute(pages, locales, source_locale):
         (p["translation_key"], p["locale_id"]): p
         for p in Page.objects.filter(translation_key__in=keys)
         .exclude(locale=source_locale)
-        .values("id", "translation_key", "locale_id", "alias_of_id", "live", "last_published_at")
+        .values(
+            "id",
+            "translation_key",
+            "locale_id",
+            "alias_of_id",
+            "live",
+            "last_published_at",
+            "has_unpublished_changes",
+        )
     }
     sources = {
         s["object_id"]: s
@@ -144,7 +153,13 @@ def _cell(page, locale, source_locale, source, translated, translations, totals,
         return Cell(
             locale, "missing", source_id=source and source["id"], page_id=target and target["id"]
         )
-    cell = Cell(locale, "up_to_date", page_id=target["id"], live=target["live"])
+    cell = Cell(
+        locale,
+        "up_to_date",
+        page_id=target["id"],
+        live=target["live"],
+        draft=target["has_unpublished_changes"],
+    )
     translation = source and translations.get((source["id"], locale.pk))
     published = page["last_published_at"]
     if translation is None:

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale, Page, get_page_models
 from wagtail_localize.machine_translators import get_machine_translator
@@ -349,3 +349,45 @@ class ExchangeView(WagtailAdminTemplateMixin, TemplateView):
             ),
             status=status,
         )
+
+
+class SubmitForReviewView(View):
+    """Send a translation (or any page) into its workflow from the status view.
+
+    wagtail-localize's editor saves translations but has no "submit for moderation"; without
+    this, translators who may not publish could only leave drafts behind.
+    """
+
+    http_method_names = ["post"]
+
+    def post(self, request, page_id):
+        page = get_object_or_404(Page, pk=page_id).specific
+        perms = page.permissions_for_user(request.user)
+        if not perms.can_edit():
+            raise PermissionDenied
+        workflow = page.get_workflow()
+        revision = page.get_latest_revision()
+        if workflow is None or not workflow.active:
+            messages.error(request, _("“%(page)s” has no review workflow.") % {"page": page.title})
+        elif page.workflow_in_progress:
+            messages.warning(request, _("“%(page)s” is already in review.") % {"page": page.title})
+        elif revision is None or (page.live and not page.has_unpublished_changes):
+            messages.warning(
+                request,
+                _("“%(page)s” has no changes to review.") % {"page": page.title},
+            )
+        else:
+            workflow.start(page, request.user)
+            messages.success(
+                request,
+                _("“%(page)s” (%(language)s) was sent to %(workflow)s.")
+                % {
+                    "page": page.title,
+                    "language": page.locale.get_display_name(),
+                    "workflow": workflow.name,
+                },
+            )
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            next_url = reverse("cities_cms:translation_status")
+        return redirect(next_url)
