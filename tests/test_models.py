@@ -90,17 +90,18 @@ def test_languages_field_rejects_unknown_codes(site_tree):
         ("", "", "offline"),
     ],
 )
-def test_seminar_attendance_mode(venue_name, online_url, mode):
+def test_seminar_attendance_mode(db, venue_name, online_url, mode):
+    # (db: constructing a page looks up its content type, cached only after a first query)
     seminar = SeminarPage(venue_name=venue_name, online_url=online_url)
     assert seminar.attendance_mode == mode
 
 
-def test_seminar_address_alone_is_a_place():
+def test_seminar_address_alone_is_a_place(db):
     seminar = SeminarPage(venue_address="Rātslaukums 1", online_url="https://meet.example.org/")
     assert seminar.attendance_mode == "mixed"
 
 
-def test_seminar_local_times_and_default_time_zone():
+def test_seminar_local_times_and_default_time_zone(db):
     start = datetime.datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
     seminar = SeminarPage(start=start, end=start, timezone="Europe/Riga")
     assert seminar.local_start.hour == 10

@@ -15,7 +15,17 @@ def run(args, tmp_path, **env):
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "ELASTICSEARCH_URL", "SECRET_KEY", "ALLOWED_HOSTS"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' harness in this process;
+        # a deployment would not have it (and check --deploy rightly refuses it).
+        if key
+        not in {
+            "DATABASE_URL",
+            "ELASTICSEARCH_URL",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DEEPL_AUTH_KEY",
+        }
     }
     environment["CITIES_CMS_VAR_DIR"] = str(tmp_path / "var")  # never touch the repo's var/
     environment.update(env)

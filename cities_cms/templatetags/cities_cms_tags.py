@@ -100,36 +100,82 @@ def language_names(codes):
 
 @register.simple_tag(takes_context=True)
 def page_translations(context, page):
-    """The page in every live language, its own first.
+    """The languages of a page, for the language switcher and ``hreflang`` alternates.
 
-    Returns ``[{page, code, name, url, full_url, current}]``: ``url`` for links (relative
-    within the site), ``full_url`` for ``<link rel="alternate" hreflang>``. One query
-    (translations with their locales), cached for the request.
+    Returns a dict (cached for the request; two queries: the page's translations with their
+    locales, and the locales):
+
+    - ``links``: ``[{page, code, name, url, full_url, current}]`` for every live, public,
+      translated version, the current language first. An alias (a page that wagtail-localize
+      keeps in a language's tree until it is translated) is not a translation.
+    - ``untranslated``: ``[{code, name}]`` of the other languages, "not translated yet".
+    - ``content_language``: the language the page's text is in (the source's, for an alias).
+    - ``is_alias``: the current page shows another language's text.
+    - ``x_default``: the full URL of the default language's version, if it is live.
+    - ``canonical``: for an alias, the full URL of its source.
     """
     request = context.get("request")
+    empty = {
+        "links": [],
+        "untranslated": [],
+        "content_language": "",
+        "is_alias": False,
+        "x_default": "",
+        "canonical": "",
+    }
     if page is None or not getattr(page, "pk", None) or not hasattr(page, "get_translations"):
-        return []
+        return empty
 
     def compute():
-        pages = [page, *page.get_translations().live().public().select_related("locale")]
-        items = []
-        for item in pages:
-            code = item.locale.language_code
-            items.append(
+        from wagtail.models import Locale
+
+        others = list(page.get_translations().live().public().select_related("locale"))
+        versions = [page, *others]
+        by_pk = {version.pk: version for version in versions}
+        order = [code for code, _name in NETWORK_LANGUAGES]
+
+        def sort_key(version):
+            code = version.locale.language_code
+            return order.index(code) if code in order else 99
+
+        links = []
+        for version in [page, *sorted(others, key=sort_key)]:
+            if version.alias_of_id is not None:
+                continue
+            code = version.locale.language_code
+            links.append(
                 {
-                    "page": item,
+                    "page": version,
                     "code": code,
                     "name": LANGUAGE_NAMES.get(code, code),
-                    "url": item.get_url(request),
-                    "full_url": item.get_full_url(request),
-                    "current": item.pk == page.pk,
+                    "url": version.get_url(request),
+                    "full_url": version.get_full_url(request),
+                    "current": version.pk == page.pk,
                 }
             )
-        order = [code for code, _name in NETWORK_LANGUAGES]
-        items[1:] = sorted(
-            items[1:], key=lambda i: order.index(i["code"]) if i["code"] in order else 99
+        translated = {item["code"] for item in links}
+        locales = _request_cache(
+            request, "locales", lambda: list(Locale.objects.values_list("language_code", flat=True))
         )
-        return items
+        untranslated = [
+            {"code": code, "name": LANGUAGE_NAMES.get(code, code)}
+            for code in sorted(locales, key=lambda c: order.index(c) if c in order else 99)
+            if code not in translated
+        ]
+        source = by_pk.get(page.alias_of_id) if page.alias_of_id else None
+        content_language = (source or page).locale.language_code
+        default_code = django_settings.LANGUAGE_CODE
+        x_default = next((i["full_url"] for i in links if i["code"] == default_code), "")
+        # An alias repeats its source: search engines should index the source instead.
+        canonical = source.get_full_url(request) if source is not None else ""
+        return {
+            "links": links,
+            "untranslated": untranslated,
+            "content_language": content_language,
+            "is_alias": page.alias_of_id is not None,
+            "x_default": x_default,
+            "canonical": canonical,
+        }
 
     return _request_cache(request, f"translations-{page.pk}", compute)
 
