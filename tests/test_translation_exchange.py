@@ -174,3 +174,25 @@ def test_exchange_view(client, practice, lv, site_tree):
     )
     response = client.post(URL, {"locale": lv.pk, "file": junk})
     assert response.status_code == 400
+
+
+def test_single_translation_upload_refuses_another_pages_file(client, practice, lv, site_tree):
+    """wagtail-localize's own per-translation upload: a file of another page changes nothing."""
+    other = make_practice_model(site_tree.practices, title="Another practice model")
+    files = po_files(export_zip([practice, other], lv))
+    practice_po = next(po for name, po in files.items() if name.startswith(f"{practice.pk}-"))
+    translate_po(practice_po, latvian_sentences())
+    other_translation = Translation.objects.get(
+        source__object_id=other.translation_key, target_locale=lv
+    )
+    other_translation.save_target(publish=False)  # the Latvian draft of the other page
+    admin = User.objects.create_superuser("chief3", "c3@example.org", "pw")
+    client.force_login(admin)
+    before = StringTranslation.objects.count()
+    url = f"/admin/localize/translate/{other_translation.pk}/pofile/upload/"
+    upload = SimpleUploadedFile("x.po", str(practice_po).encode(), content_type="text/plain")
+    response = client.post(url, {"file": upload, "next": "/admin/"}, follow=True)
+    assert "translation" in response.content.decode().lower()
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages and all("Successfully" not in m for m in messages)
+    assert StringTranslation.objects.count() == before
