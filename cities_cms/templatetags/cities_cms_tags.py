@@ -213,11 +213,14 @@ def site_name(context):
     """The branding's site name, else the Wagtail site's name (no query of its own)."""
     from wagtail.models import Site
 
-    branding = getattr(context.get("settings"), "cities_cms", None)
-    name = getattr(getattr(branding, "BrandingSettings", None), "site_name", "") if branding else ""
-    if name:
-        return name
+    from ..branding import BrandingSettings
+
     request = context.get("request")
+    if request is not None:
+        # Cached on the request by Wagtail, shared with {{ settings.cities_cms... }}.
+        name = BrandingSettings.for_request(request).site_name
+        if name:
+            return name
     site = Site.find_for_request(request) if request is not None else None
     if site is not None and site.site_name:
         return site.site_name
