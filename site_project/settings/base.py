@@ -122,6 +122,8 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+# No avatars from gravatar.com in the admin: nothing leaves for third parties.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 # Embeds render as links to the provider (no third-party requests); no oEmbed finders needed.
 WAGTAILEMBEDS_FINDERS = []
 
