@@ -147,3 +147,65 @@ def test_languages_setting_is_checked(settings):
 
     settings.CITIES_CMS_LANGUAGES = ["en", "lv", "xx"]
     assert [e.id for e in check_settings(None)] == ["cities_cms.E006"]
+
+
+def test_blocks_translate_text_and_keep_numbers_dates_and_media(site_tree):
+    """What wagtail-localize extracts from the block library (documented in translation.md)."""
+    from wagtail_localize.segments import OverridableSegmentValue, StringSegmentValue
+    from wagtail_localize.segments.extract import extract_segments
+
+    from .utils import make_image
+
+    image = make_image("Street")
+    practice = make_practice_model(
+        site_tree.practices,
+        # (the raw JSON form of StreamField values, as the admin stores them)
+        indicators=[
+            {
+                "type": "indicator",
+                "value": {
+                    "name": "Residents consulted",
+                    "baseline": "120",
+                    "value": "860.5",
+                    "unit": "people",
+                    "year": 2015,
+                    "source": "City survey",
+                },
+            }
+        ],
+        body=[
+            {"type": "heading", "value": {"text": "What changed", "level": "h2", "anchor": ""}},
+            {
+                "type": "image",
+                "value": {
+                    "image": {"image": image.pk, "alt_text": "A street", "decorative": False},
+                    "caption": "The new square",
+                    "credit": "City archive",
+                },
+            },
+            {
+                "type": "embed",
+                "value": {
+                    "url": "https://vimeo.com/76979871",
+                    "title": "Walk",
+                    "caption": "",
+                    "transcript": "",
+                },
+            },
+        ],
+    )
+    segments = extract_segments(practice)
+    strings = {s.render_text() for s in segments if isinstance(s, StringSegmentValue)}
+    assert {
+        "Residents consulted",
+        "people",
+        "City survey",
+        "What changed",
+        "The new square",
+        "City archive",
+        "Walk",
+    } <= strings
+    assert not strings & {"860.5", "120", "2015", "h2"}  # numbers, years, choices: synchronised
+    overridable = [s for s in segments if isinstance(s, OverridableSegmentValue)]
+    assert "https://vimeo.com/76979871" in [s.data for s in overridable]  # another video, maybe
+    assert image.pk in [s.data for s in overridable]  # another image, maybe (one with text)
