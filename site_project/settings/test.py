@@ -15,6 +15,17 @@ WHITENOISE_AUTOREFRESH = True
 WAGTAILADMIN_BASE_URL = "http://testserver"
 if os.environ.get("DATABASE_URL", "").startswith("postgres"):
     DATABASES["default"]["TEST"] = {"NAME": "cities_cms_test"}
+elif DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not Django's shared in-memory database: the browser tests' live server answers
+    # in several threads (the admin autosaves while the editor clicks), and each thread needs
+    # its own connection, as in production. Durability is not needed in tests.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="cities_cms_db_"), "test.sqlite3")
+    }
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;",
+        "timeout": 20,
+    }
 
 # Never DeepL in tests, whatever the environment says: no test may reach the internet.
 WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(None, offline_fallback=True)
