@@ -5,6 +5,7 @@
 #   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
 #   make lint     ruff check
 #   make bench    run the benchmarks (python -m bench)
+#   make messages update the interface catalogues (needs xgettext) and compile them
 #   make clean    remove var/, node_modules/ and .venv/
 #
 # Extra pytest arguments: make test PYTEST_ARGS="-k events -x"
@@ -35,10 +36,10 @@ else
 AXE_DEP := $(AXE_JS)
 endif
 
-.PHONY: help venv demo test test-checks test-sqlite test-postgres lint bench clean
+.PHONY: help venv demo test test-checks test-sqlite test-postgres lint bench clean messages
 
 help:
-	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -87,3 +88,10 @@ bench: venv
 
 clean:
 	rm -rf var/ node_modules/ $(VENV)/
+
+# Run from inside the package so only its strings are collected; django-admin, not
+# "python -m django": the package's calendar.py would shadow the standard library there.
+messages: venv
+	@command -v xgettext >/dev/null || { echo "error: xgettext is missing (apt-get install gettext)" >&2; exit 1; }
+	cd cities_cms && DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) PYTHONPATH=.. ../$(VENV)/bin/django-admin makemessages -a --no-obsolete --add-location=file
+	$(PY) -c 'import glob, polib; [polib.pofile(p).save_as_mofile(p[:-2] + "mo") for p in sorted(glob.glob("cities_cms/locale/*/LC_MESSAGES/django.po"))]'
