@@ -14,7 +14,9 @@ practice models go through "Network approval" (City review, then network approva
 unshared practice models pass at once).
 """
 
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, Permission
+from django.utils import translation
 from django.utils.translation import gettext as _
 from wagtail.models import (
     Collection,
@@ -143,7 +145,16 @@ def _workflow(name, tasks, report):
 
 
 def ensure_workflows(parent, groups, report):
-    """City review for every page, network approval for practice models, in every language."""
+    """City review for every page, network approval for practice models, in every language.
+
+    Names are looked up in the site's default language, whatever language the command runs
+    in, so a second run finds what the first created.
+    """
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return _ensure_workflows(parent, groups, report)
+
+
+def _ensure_workflows(parent, groups, report):
     from .pages import PracticeModelIndexPage
 
     review, created = GroupApprovalTask.objects.get_or_create(name=_("City review"))

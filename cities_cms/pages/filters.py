@@ -54,7 +54,7 @@ def _choice_filter(label, **kwargs):
 
 class CityFilterSet(ListingFilterSet):
     country = _choice_filter(_("Country"), field_name="country")
-    role = _choice_filter(_("Role"), field_name="role")
+    role = _choice_filter(_("Role in the network"), field_name="role")
 
     def get_role_choices(self):
         from .city import CityRole

@@ -20,6 +20,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail_localize.models import Translation, TranslationSource
 
+from . import language_name
+
 MAX_FILES = 500
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 20 * 1024 * 1024
@@ -98,8 +100,8 @@ def check_po(po, locale, name, user=None):
             _("%(file)s is a translation into %(other)s, not into %(language)s.")
             % {
                 "file": name,
-                "other": translation.target_locale.get_display_name(),
-                "language": locale.get_display_name(),
+                "other": language_name(translation.target_locale),
+                "language": language_name(locale),
             }
         )
     try:
@@ -111,7 +113,7 @@ def check_po(po, locale, name, user=None):
     if not user_may_translate(user, source_page, locale):
         raise ExchangeError(
             _("You may not edit the %(language)s translation of “%(page)s” (%(file)s).")
-            % {"language": locale.get_display_name(), "page": source_page.title, "file": name}
+            % {"language": language_name(locale), "page": source_page.title, "file": name}
         )
     for number, entry in enumerate(po, start=1):
         if entry.obsolete or not entry.msgstr:

@@ -17,7 +17,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale, Page, get_page_models
 from wagtail_localize.machine_translators import get_machine_translator
 
-from . import status
+from . import language_name, status
 from .exchange import ExchangeError, export_zip, import_files, read_upload
 from .machine import machine_draft
 
@@ -252,7 +252,7 @@ class MachineDraftView(WagtailAdminTemplateMixin, FormView):
             messages.warning(
                 self.request,
                 _("%(page)s was not drafted in %(language)s: %(reason)s")
-                % {"page": page.title, "language": locale.get_display_name(), "reason": reason},
+                % {"page": page.title, "language": language_name(locale), "reason": reason},
             )
         return redirect("cities_cms:translation_status")
 
@@ -383,7 +383,7 @@ class SubmitForReviewView(View):
                 _("“%(page)s” (%(language)s) was sent to %(workflow)s.")
                 % {
                     "page": page.title,
-                    "language": page.locale.get_display_name(),
+                    "language": language_name(page.locale),
                     "workflow": workflow.name,
                 },
             )
