@@ -44,6 +44,8 @@ def measure(client, url, seconds):
     response = client.get(url)  # warm caches and check it works
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
+    # The log is a bounded deque: once full, its length no longer grows. Start from empty.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     count = 0
