@@ -261,12 +261,16 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(client, site_tre
     title.data = "Skolu ielas"
     title.translation_type = StringTranslation.TRANSLATION_TYPE_MANUAL
     title.save()
-    translation.save_target(user=translator, publish=False)
+    # (no save_target here: the editor does not write segments into the page for
+    # translators; submitting for review must, or the reviewer would publish the old text)
+    assert translation.pk
 
     html = matrix(client.get(STATUS_URL))
     submit = reverse("cities_cms:submit_for_review", args=[latvian.pk])
     assert submit in html
     assert client.post(submit).status_code == 302
+    html = matrix(client.get(STATUS_URL))
+    assert submit not in html and "In review" in html  # no second submission
     state = WorkflowState.objects.get(object_id=str(latvian.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS
     assert not Page.objects.get(pk=latvian.pk).permissions_for_user(translator).can_publish()

@@ -17,10 +17,11 @@ of pages and ten locales.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, F, Max
 from django.utils.translation import gettext_lazy as _
-from wagtail.models import Locale, Page
-from wagtail_localize.models import StringSegment, Translation, TranslationSource
+from wagtail.models import Locale, Page, WorkflowState
+from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
 
 STATES = {
     "missing": _("Missing"),
@@ -42,6 +43,13 @@ class Cell:
     done: int = 0
     live: bool = False
     draft: bool = False  # the translation has changes that are not published yet
+    in_review: bool = False  # the translated page is in a workflow
+    pending_segments: bool = False  # segments saved in the editor since the page's last save
+
+    @property
+    def can_submit(self):
+        """Whether "Submit for review" makes sense: something new, and not already in review."""
+        return (self.draft or self.pending_segments) and not self.in_review
 
     @property
     def percent(self):
@@ -102,6 +110,7 @@ def compute(pages, locales, source_locale):
             "live",
             "last_published_at",
             "has_unpublished_changes",
+            "latest_revision_created_at",
         )
     }
     sources = {
@@ -133,14 +142,34 @@ def compute(pages, locales, source_locale):
         .annotate(n=Count("id"))
     }
 
+    # Segments that translators saved in wagtail-localize's editor, newest per page and locale.
+    segment_edits = {
+        (item["context__object_id"], item["locale_id"]): item["latest"]
+        for item in StringTranslation.objects.filter(context__object_id__in=keys)
+        .values("context__object_id", "locale_id")
+        .annotate(latest=Max("updated_at"))
+    }
+    in_review = set(
+        WorkflowState.objects.filter(
+            status=WorkflowState.STATUS_IN_PROGRESS,
+            base_content_type=ContentType.objects.get_for_model(Page),
+        ).values_list("object_id", flat=True)
+    )
     result = []
     for page in rows:
         row = Row(page=page)
         source = sources.get(page["translation_key"])
         for locale in locales:
-            row.cells.append(
-                _cell(page, locale, source_locale, source, translated, translations, totals, done)
+            cell = _cell(
+                page, locale, source_locale, source, translated, translations, totals, done
             )
+            if cell.page_id and cell.state != "source":
+                cell.in_review = str(cell.page_id) in in_review
+                target = translated[(page["translation_key"], locale.pk)]
+                edited = segment_edits.get((page["translation_key"], locale.pk))
+                saved = target["latest_revision_created_at"]
+                cell.pending_segments = bool(edited and (saved is None or edited > saved))
+            row.cells.append(cell)
         result.append(row)
     return result
 

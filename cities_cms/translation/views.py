@@ -3,9 +3,9 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
@@ -16,6 +16,7 @@ from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale, Page, get_page_models
 from wagtail_localize.machine_translators import get_machine_translator
+from wagtail_localize.models import StringTranslation, Translation
 
 from . import language_name, status
 from .exchange import ExchangeError, export_zip, import_files, read_upload
@@ -366,28 +367,60 @@ class SubmitForReviewView(View):
         if not perms.can_edit():
             raise PermissionDenied
         workflow = page.get_workflow()
-        revision = page.get_latest_revision()
         if workflow is None or not workflow.active:
             messages.error(request, _("“%(page)s” has no review workflow.") % {"page": page.title})
         elif page.workflow_in_progress:
             messages.warning(request, _("“%(page)s” is already in review.") % {"page": page.title})
-        elif revision is None or (page.live and not page.has_unpublished_changes):
-            messages.warning(
-                request,
-                _("“%(page)s” has no changes to review.") % {"page": page.title},
-            )
         else:
-            workflow.start(page, request.user)
-            messages.success(
-                request,
-                _("“%(page)s” (%(language)s) was sent to %(workflow)s.")
-                % {
-                    "page": page.title,
-                    "language": language_name(page.locale),
-                    "workflow": workflow.name,
-                },
-            )
+            try:
+                page = save_translated_segments(page, request.user)
+            except ValidationError as exc:
+                messages.error(
+                    request,
+                    _("“%(page)s” cannot be saved: %(problems)s")
+                    % {"page": page.title, "problems": " ".join(exc.messages)},
+                )
+            else:
+                if page.get_latest_revision() is None or (
+                    page.live and not page.has_unpublished_changes
+                ):
+                    messages.warning(
+                        request, _("“%(page)s” has no changes to review.") % {"page": page.title}
+                    )
+                else:
+                    workflow.start(page, request.user)
+                    messages.success(
+                        request,
+                        _("“%(page)s” (%(language)s) was sent to %(workflow)s.")
+                        % {
+                            "page": page.title,
+                            "language": language_name(page.locale),
+                            "workflow": workflow.name,
+                        },
+                    )
         next_url = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             next_url = reverse("cities_cms:translation_status")
         return redirect(next_url)
+
+
+def save_translated_segments(page, user):
+    """Write segments saved in wagtail-localize's editor into a new draft of the page.
+
+    The editor stores each segment as it is saved and writes them into the page only when
+    someone publishes, which translators may not do. Before a review, the draft must hold
+    the translator's text, or approving would publish what was there before.
+    """
+    translation = Translation.objects.filter(
+        source__object_id=page.translation_key, target_locale_id=page.locale_id, enabled=True
+    ).first()
+    if translation is None:
+        return page
+    edited = StringTranslation.objects.filter(
+        context__object_id=page.translation_key, locale_id=page.locale_id
+    ).aggregate(latest=Max("updated_at"))["latest"]
+    saved = page.latest_revision_created_at
+    if edited is None or (saved is not None and edited <= saved):
+        return page
+    translation.save_target(user=user, publish=False)
+    return Page.objects.get(pk=page.pk).specific
