@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import polib
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail_localize.models import Translation, TranslationSource
@@ -188,7 +188,18 @@ def import_files(files, locale, user=None):
                 warnings = translation.import_po(po, user=user, tool_name="PO file")
                 report.warnings += [(name, str(warning)) for warning in warnings]
                 try:
-                    translation.save_target(user=user, publish=False)
+                    # (a savepoint, so that a database error leaves the transaction usable)
+                    with transaction.atomic():
+                        translation.save_target(user=user, publish=False)
+                except DatabaseError as exc:
+                    # e.g. a translated slug longer than the column: PostgreSQL refuses it
+                    raise ExchangeError(
+                        _(
+                            "%(file)s gives an invalid page: a translation is too long or "
+                            "malformed for its field."
+                        )
+                        % {"file": name}
+                    ) from exc
                 except ValidationError as exc:
                     problems = "; ".join(
                         f"{field}: {' '.join(str(m) for m in messages)}"
