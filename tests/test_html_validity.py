@@ -1,0 +1,96 @@
+"""Every public page type of the demo is valid HTML, checked by the Nu HTML Checker (v.Nu).
+
+v.Nu comes from the npm registry (vnu-jar, installed by `make test` with axe-core) and runs
+on Java. Without them the test skips, unless CITIES_CMS_REQUIRE_BROWSER=1 (as in CI), which
+requires the front-end tools.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from wagtail.models import Locale, Page
+
+VNU = (
+    Path(__file__).resolve().parent.parent
+    / "node_modules"
+    / "vnu-jar"
+    / "build"
+    / "dist"
+    / "vnu.jar"
+)
+
+
+@pytest.fixture
+def vnu():
+    java = shutil.which("java")
+    if java and VNU.exists():
+        return [java, "-jar", str(VNU)]
+    reason = "the Nu HTML Checker needs java and node_modules/vnu-jar (make test installs it)"
+    if os.environ.get("CITIES_CMS_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " (CITIES_CMS_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+def sample_pages():
+    """One page of each type and language in the demo, plus listings in several states."""
+    pages = {}
+    for page in Page.objects.live().filter(alias_of__isnull=True).specific().order_by("path"):
+        key = (type(page).__name__, page.locale.language_code)
+        if page.url:
+            pages.setdefault(key, page.url)
+    urls = sorted(set(pages.values()))
+    en = Locale.objects.get(language_code="en")
+    practices = Page.objects.get(slug="practice-models", locale=en).url
+    seminars = Page.objects.get(slug="seminars", locale=en).url
+    urls += [
+        practices + "?status=pilot",
+        practices + "?status=idea&country=ZZ",
+        practices + "?page=2",
+        seminars + "?when=past",
+        "/no-such-page/",
+    ]
+    # A page of a language it is not translated into yet (an alias, as synchronised trees make)
+    city = Page.objects.get(slug="daugavpils", locale=en)
+    urls.append(
+        city.copy_for_translation(
+            Locale.objects.get(language_code="de"), copy_parents=True, alias=True
+        ).url
+    )
+    return urls
+
+
+@pytest.mark.django_db
+def test_public_pages_are_valid_html(vnu, tmp_path, settings):
+    settings.CITIES_CMS_LISTING_PAGE_SIZE = 5  # so that listings have several pages
+    call_command("load_demo", password="validity-test", stdout=open(os.devnull, "w"))
+    client = Client()
+    files = {}
+    for number, url in enumerate(sample_pages()):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        path = tmp_path / f"page{number}.html"
+        path.write_bytes(response.content)
+        files[str(path)] = url
+    result = subprocess.run(
+        [*vnu, "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode in (0, 1), result.stderr  # 1: errors found; anything else: a crash
+    messages = json.loads(result.stderr or result.stdout).get("messages", [])
+    problems = [
+        f"{files.get(m.get('url', '').removeprefix('file:'), m.get('url'))}: "
+        f"line {m.get('lastLine')}: {m.get('message')}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
+    assert len(files) >= 15
+    assert problems == [], "\n".join(problems)
