@@ -68,7 +68,8 @@ def sample_pages():
 @pytest.mark.django_db
 def test_public_pages_are_valid_html(vnu, tmp_path, settings):
     settings.CITIES_CMS_LISTING_PAGE_SIZE = 5  # so that listings have several pages
-    call_command("load_demo", password="validity-test", stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", password="validity-test", stdout=quiet)
     client = Client()
     files = {}
     for number, url in enumerate(sample_pages()):
