@@ -8,7 +8,7 @@ from .city import (
     CityPage,
     CityRole,
 )
-from .mixins import FilteredListingMixin, SummaryMixin
+from .mixins import AbstractListingPage, FilteredListingMixin, SummaryMixin
 from .network import AbstractNetworkHomePage, NetworkHomePage
 from .practice import (
     AbstractPracticeModelIndexPage,
@@ -32,6 +32,7 @@ from .seminar import (
 
 __all__ = [
     "AbstractCityIndexPage",
+    "AbstractListingPage",
     "AbstractCityPage",
     "AbstractNetworkHomePage",
     "AbstractPracticeModelIndexPage",

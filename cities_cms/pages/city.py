@@ -16,7 +16,7 @@ from wagtail.search import index
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
-from .mixins import FilteredListingMixin, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, SummaryMixin, tabbed
 
 
 class CityRole(models.TextChoices):
@@ -24,13 +24,9 @@ class CityRole(models.TextChoices):
     PARTNER = "partner", _("Partner")
 
 
-class AbstractCityIndexPage(FilteredListingMixin, models.Model):
-    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
-
+class AbstractCityIndexPage(AbstractListingPage):
     filterset_class = CityFilterSet
     listing_context_name = "cities"
-    content_panels = [FieldPanel("intro")]
-    search_fields = [index.SearchField("intro")]
 
     class Meta:
         abstract = True

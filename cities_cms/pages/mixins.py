@@ -12,8 +12,10 @@ from django.shortcuts import redirect
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
+from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from ..blocks import RICH_TEXT_FEATURES
 from ..conf import settings
 
 
@@ -131,3 +133,15 @@ class FilteredListingMixin:
         if form is not None and form.is_bound and form.errors:
             response.status_code = 400
         return response
+
+
+class AbstractListingPage(FilteredListingMixin, models.Model):
+    """An index page with an introduction above its filtered, paginated listing."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [FieldPanel("intro")]
+    search_fields = [index.SearchField("intro")]
+
+    class Meta:
+        abstract = True

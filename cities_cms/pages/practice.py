@@ -12,7 +12,7 @@ from wagtail.search import index
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock, GalleryBlock, IndicatorBlock, MaterialsBlock
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import PracticeModelFilterSet
-from .mixins import FilteredListingMixin, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, SummaryMixin, tabbed
 
 
 class PracticeStatus(models.TextChoices):
@@ -36,13 +36,9 @@ class Licence(models.TextChoices):
     ALL_RIGHTS = "all-rights-reserved", _("All rights reserved")
 
 
-class AbstractPracticeModelIndexPage(FilteredListingMixin, models.Model):
-    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
-
+class AbstractPracticeModelIndexPage(AbstractListingPage):
     filterset_class = PracticeModelFilterSet
     listing_context_name = "practice_models"
-    content_panels = [FieldPanel("intro")]
-    search_fields = [index.SearchField("intro")]
 
     class Meta:
         abstract = True

@@ -19,7 +19,7 @@ from ..conf import settings
 from ..fields import LanguagesField, TimeZoneField
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
-from .mixins import FilteredListingMixin, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, SummaryMixin, tabbed
 
 
 class SeminarKind(models.TextChoices):
@@ -73,13 +73,9 @@ class SeminarPageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class AbstractSeminarIndexPage(FilteredListingMixin, models.Model):
-    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
-
+class AbstractSeminarIndexPage(AbstractListingPage):
     filterset_class = SeminarFilterSet
     listing_context_name = "seminars"
-    content_panels = [FieldPanel("intro")]
-    search_fields = [index.SearchField("intro")]
 
     class Meta:
         abstract = True
