@@ -44,10 +44,11 @@ def measure(client, url, seconds):
     response = client.get(url)  # warm caches and check it works
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
-    # The log is a bounded deque: once full, its length no longer grows. Start from empty.
-    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
+    # Count now: the captured list is read from the connection's log, which a new connection
+    # (one per request without persistent connections) starts afresh.
+    query_count = len(queries)
     count = 0
     started = time.perf_counter()
     deadline = started + seconds
@@ -59,7 +60,7 @@ def measure(client, url, seconds):
         "requests": count,
         "rps": round(count / elapsed, 1),
         "ms_per_request": round(1000 * elapsed / count, 2),
-        "queries": len(queries),
+        "queries": query_count,
     }
 
 
