@@ -9,7 +9,6 @@ from collections import defaultdict
 from django import template
 from django.conf import settings as django_settings
 from django.db.models import prefetch_related_objects
-from django.utils.translation import get_language
 
 from .. import jsonld
 from ..conf import NETWORK_LANGUAGES
@@ -78,11 +77,6 @@ def filesize(document):
         return 0
 
 
-@register.simple_tag
-def current_language():
-    return get_language()
-
-
 # Languages -----------------------------------------------------------------------------------
 
 
@@ -90,12 +84,6 @@ def current_language():
 def language_name(code):
     """A language code's name in that language ("lv" -> "Latviešu"); unknown codes as given."""
     return LANGUAGE_NAMES.get(code, code)
-
-
-@register.filter
-def language_names(codes):
-    """A list of language codes as their own names, in the given order."""
-    return [LANGUAGE_NAMES.get(code, code) for code in codes or []]
 
 
 @register.simple_tag(takes_context=True)
