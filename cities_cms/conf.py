@@ -56,6 +56,27 @@ DEFAULTS = {
     "CITIES_CMS_MAP_BOUNDS": (-11.0, 35.0, 32.0, 60.0),
     # Product identifier written into ICS files.
     "CITIES_CMS_ICS_PRODID": "-//cities_cms//Cities network calendar//EN",
+    # --- Federation (docs/federation.md) ---
+    # Path of this instance's Ed25519 private key (PEM). The setup command creates it.
+    "CITIES_CMS_FEDERATION_KEY_FILE": None,
+    # Where received practice models go: a page id or URL path of a practice model index;
+    # None: the first practice model index of the default locale.
+    "CITIES_CMS_FEDERATION_PARENT": None,
+    # Largest signed document accepted or served, in bytes.
+    "CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES": 1024 * 1024,
+    # Largest image fetched from a peer, in bytes and in pixels.
+    "CITIES_CMS_FEDERATION_MAX_IMAGE_BYTES": 10 * 1024 * 1024,
+    "CITIES_CMS_FEDERATION_MAX_IMAGE_PIXELS": 40_000_000,
+    # Seconds to connect, and to read a whole response, from a peer.
+    "CITIES_CMS_FEDERATION_CONNECT_TIMEOUT": 5,
+    "CITIES_CMS_FEDERATION_READ_TIMEOUT": 30,
+    # Validity of a push notification's signature, in seconds (and allowed clock skew).
+    "CITIES_CMS_FEDERATION_PUSH_WINDOW": 300,
+    # Items per page of the outbound feed (a client may ask for up to 500).
+    "CITIES_CMS_FEDERATION_FEED_PAGE_SIZE": 100,
+    # This instance is the network coordinator: it serves a signed member list of its
+    # approved peers at /federation/members/.
+    "CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST": False,
 }
 
 

@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # sitemap.xml, robots.txt, the read API, /.well-known/cities-cms.json and federation
+    path("", include("cities_cms.urls")),
 ]
 
 if settings.DEBUG:
@@ -16,4 +18,8 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Pages in the default language live at /, translations under /lv/, /pl/ ...
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+urlpatterns += i18n_patterns(
+    path("", include("cities_cms.i18n_urls")),  # search and feeds, once per language
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

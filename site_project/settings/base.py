@@ -20,6 +20,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 INSTALLED_APPS = [
     "site_project.demo",
     "cities_cms",
+    "cities_cms.registration",
+    "cities_cms.federation",
     "wagtail_localize",
     "wagtail_localize.locales",
     "wagtail.contrib.forms",
@@ -27,6 +29,9 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.table_block",
+    "wagtail.contrib.sitemaps",
+    "wagtail.api.v2",
+    "rest_framework",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -45,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -143,3 +149,9 @@ else:
 # Machine translation drafts: DeepL when DEEPL_AUTH_KEY is set; otherwise the offline,
 # clearly labelled draft translator in development and tests (dev.py/test.py), none in production.
 WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(os.environ.get("DEEPL_AUTH_KEY"))
+
+# Federation: this instance's Ed25519 private key, created by ``manage.py cities_cms_setup``.
+# Kept under var/ (ignored by git, not in database dumps); production points it elsewhere.
+CITIES_CMS_FEDERATION_KEY_FILE = os.environ.get(
+    "CITIES_CMS_FEDERATION_KEY_FILE", str(VAR_DIR / "keys" / "federation-ed25519.pem")
+)

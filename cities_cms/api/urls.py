@@ -1,0 +1,3 @@
+"""The read API (Wagtail API v2), without a language prefix (included by cities_cms.urls)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Federation endpoints without a language prefix (included by cities_cms.urls)."""
+
+urlpatterns = []

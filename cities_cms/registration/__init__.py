@@ -1,0 +1,1 @@
+"""Registration for seminars: capacity, waiting list, personal data handled lawfully."""

@@ -1,0 +1,1 @@
+"""Seminar registrations (owned by the registration work)."""

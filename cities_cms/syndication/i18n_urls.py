@@ -1,0 +1,3 @@
+"""Language-prefixed URLs of the RSS and Atom feeds (included by cities_cms.i18n_urls)."""
+
+urlpatterns = []
