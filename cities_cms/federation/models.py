@@ -126,6 +126,9 @@ class SeenNonce(models.Model):
             models.UniqueConstraint(fields=["key_id", "nonce"], name="cc_fed_nonce_once")
         ]
 
+    def __str__(self):
+        return self.nonce
+
 
 class OutboundRecord(models.Model):
     """A practice model of this instance as peers see it: live document or tombstone."""
