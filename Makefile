@@ -2,6 +2,7 @@
 #
 #   make venv     create .venv (python3.11, else python3) and install -e ".[testing]"
 #   make demo     migrate, load the demo content (prints an admin login), runserver 127.0.0.1:8000
+#   make demo-peer  a second demo instance (var/peer/, 127.0.0.1:8001) to pair with the first
 #   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
 #   make lint     ruff check
 #   make bench    run the benchmarks (python -m bench)
@@ -36,10 +37,10 @@ else
 AXE_DEP := $(AXE_JS)
 endif
 
-.PHONY: help venv demo test test-checks test-sqlite test-postgres lint bench clean messages
+.PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres lint bench clean messages
 
 help:
-	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -54,11 +55,26 @@ $(AXE_JS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+demo: export CITIES_CMS_FEDERATION_BASE_URL ?= http://127.0.0.1:8000
 demo: venv
 	mkdir -p "$${CITIES_CMS_VAR_DIR:-var}"
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py cities_cms_setup  # creates the federation key, prints its fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# A second instance of the demo with its own database, media and key (README: "Two instances").
+demo-peer: export CITIES_CMS_VAR_DIR := $(CURDIR)/var/peer
+demo-peer: export CITIES_CMS_MEDIA_ROOT := $(CURDIR)/var/peer/media
+demo-peer: export CITIES_CMS_FEDERATION_KEY_FILE := $(CURDIR)/var/peer/keys/federation-ed25519.pem
+demo-peer: export CITIES_CMS_FEDERATION_BASE_URL := http://127.0.0.1:8001
+demo-peer: export WAGTAILADMIN_BASE_URL := http://127.0.0.1:8001
+demo-peer: venv
+	mkdir -p var/peer
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py cities_cms_setup  # creates its federation key, prints the fingerprint
+	$(PY) manage.py runserver 127.0.0.1:8001
 
 test: venv $(AXE_DEP)
 	@if [ -z "$(NPM)" ]; then \

@@ -42,10 +42,14 @@ def main(argv=None):
     call_command("load_demo", password="bench-only-password", verbosity=0)
     setup_seconds = time.perf_counter() - started
 
-    from . import pages, translation
+    from . import federation, pages, translation
 
     page_figures = pages.run(args.seconds)
     translation_figures = translation.run(args.seconds)
+    from . import search  # its own processes and databases (SQLite, PostgreSQL)
+
+    search_figures = search.run(args.seconds)
+    federation_figures = federation.run(args.seconds)
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -58,6 +62,8 @@ def main(argv=None):
         "seconds_per_url": args.seconds,
         "pages": page_figures,
         "translation_status": translation_figures,
+        "search": search_figures,
+        "federation": federation_figures,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
@@ -82,6 +88,14 @@ def main(argv=None):
             f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
             f"{'':>9}{row['queries']:>9}"
         )
+    f = federation_figures
+    print(
+        f"\nFederation: initial sync of {f['documents']} documents x {len(f['locales'])} "
+        f"locales in {f['initial_sync']['seconds']} s ({f['initial_sync']['requests']} "
+        f"requests), peak RSS {f['peak_rss_mb_after_sync']} MB; no-change re-sync "
+        f"{f['resync_no_change']['requests']} request(s) in {f['resync_no_change']['seconds']} s"
+    )
+    search.print_figures(search_figures)
     print(f"\n{page_figures['practice_models']} practice models; figures written to {out}")
     return 0
 

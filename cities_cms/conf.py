@@ -56,9 +56,64 @@ DEFAULTS = {
     "CITIES_CMS_MAP_BOUNDS": (-11.0, 35.0, 32.0, 60.0),
     # Product identifier written into ICS files.
     "CITIES_CMS_ICS_PRODID": "-//cities_cms//Cities network calendar//EN",
+    # --- Search (docs/search.md) ---
+    # Results per page of the search page, and suggestions of the autocomplete endpoint.
+    "CITIES_CMS_SEARCH_PAGE_SIZE": 10,
+    "CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT": 8,
+    # Longest query accepted (characters; longer ones get a 400), and words used from it.
+    "CITIES_CMS_SEARCH_MAX_QUERY_LENGTH": 200,
+    "CITIES_CMS_SEARCH_MAX_TERMS": 12,
+    # Where a language has no stemmer (SQLite; PostgreSQL's "simple"), words of this length
+    # or longer also match by their first letters less two ("daugavpils" -> "daugavpi*").
+    # 0 turns it off.
+    "CITIES_CMS_SEARCH_PREFIX_MIN_LENGTH": 6,
+    # Characters of text around the first match in a result's highlighted snippet.
+    "CITIES_CMS_SEARCH_SNIPPET_LENGTH": 220,
+    # PostgreSQL text search configuration per language code (others: "simple").
+    "CITIES_CMS_SEARCH_POSTGRES_CONFIGS": {
+        "en": "english",
+        "it": "italian",
+        "nl": "dutch",
+        "lt": "lithuanian",
+        "es": "spanish",
+        "fr": "french",
+        "de": "german",
+        "ro": "romanian",
+        "pt": "portuguese",
+        "lv": "simple",
+        "pl": "simple",
+    },
+    # Elasticsearch analyzer per language code (others: "standard"). "polish" needs the
+    # analysis-stempel plugin on every node.
+    "CITIES_CMS_SEARCH_ELASTICSEARCH_ANALYZERS": {
+        "en": "english",
+        "pl": "polish",
+        "lv": "latvian",
+        "it": "italian",
+        "nl": "dutch",
+        "lt": "lithuanian",
+        "es": "spanish",
+        "fr": "french",
+        "de": "german",
+        "ro": "romanian",
+    },
+    # --- Feeds, sitemap and read API (docs/api.md) ---
+    # Items in an RSS or Atom feed.
+    "CITIES_CMS_FEED_LENGTH": 30,
+    # Addresses per sitemap file; larger sites get a sitemap index with several files.
+    "CITIES_CMS_SITEMAP_LIMIT": 5000,
+    # Largest ``offset`` a read API listing accepts (deeper pages: narrow the filters).
+    "CITIES_CMS_API_MAX_OFFSET": 100_000,
     # --- Federation (docs/federation.md) ---
     # Path of this instance's Ed25519 private key (PEM). The setup command creates it.
     "CITIES_CMS_FEDERATION_KEY_FILE": None,
+    # This instance's public address as peers see it ("https://poznan.example"); None: the
+    # default Wagtail site's root URL. Documents, the descriptor and media URLs use it.
+    "CITIES_CMS_FEDERATION_BASE_URL": None,
+    # Name of this instance in its descriptor; None: the default site's name.
+    "CITIES_CMS_FEDERATION_NAME": None,
+    # The city this instance speaks for: {"name": "Poznań", "country": "PL"}, or None.
+    "CITIES_CMS_FEDERATION_CITY": None,
     # Where received practice models go: a page id or URL path of a practice model index;
     # None: the first practice model index of the default locale.
     "CITIES_CMS_FEDERATION_PARENT": None,
@@ -77,6 +132,14 @@ DEFAULTS = {
     # This instance is the network coordinator: it serves a signed member list of its
     # approved peers at /federation/members/.
     "CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST": False,
+    # --- Seminar registration (docs/registration.md) ---
+    # Registrations are anonymised this many days after their seminar ends.
+    "CITIES_CMS_REGISTRATION_RETENTION_DAYS": 90,
+    # Sign-up attempts allowed per client address within the window (seconds).
+    "CITIES_CMS_REGISTRATION_RATE_LIMIT": 10,
+    "CITIES_CMS_REGISTRATION_RATE_WINDOW": 3600,
+    # Cancel links in confirmation emails stay valid this many days.
+    "CITIES_CMS_REGISTRATION_CANCEL_LINK_DAYS": 365,
 }
 
 

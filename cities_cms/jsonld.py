@@ -52,6 +52,114 @@ def seminar_event(seminar, request):
     return data
 
 
+LICENCE_URLS = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+
+
+def _datetime(value):
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _geo(city):
+    if city.latitude is None or city.longitude is None:
+        return None
+    return {
+        "@type": "GeoCoordinates",
+        "latitude": float(city.latitude),
+        "longitude": float(city.longitude),
+    }
+
+
+def city_organisation(city, request):
+    """The municipality of a city page, as the author of what the city publishes."""
+    data = {
+        "@type": "GovernmentOrganization",
+        "name": city.title,
+        "url": city.get_full_url(request),
+    }
+    if city.website:
+        data["sameAs"] = city.website
+    return data
+
+
+def city_place(city, request):
+    """A city page as a schema.org City: where it is, in which country, its official site."""
+    data = {
+        "@type": "City",
+        "name": city.title,
+        "url": city.get_full_url(request),
+    }
+    geo = _geo(city)
+    if geo:
+        data["geo"] = geo
+    if city.country:
+        data["containedInPlace"] = {
+            "@type": "Country",
+            "name": str(city.country.name),
+            "identifier": city.country.code,
+        }
+    if city.website:
+        data["sameAs"] = city.website
+    return data
+
+
+def city_page(city, request):
+    """schema.org City JSON-LD for a city page."""
+    data = {"@context": "https://schema.org", **city_place(city, request)}
+    data["inLanguage"] = city.locale.language_code
+    description = city.summary or strip_tags(city.intro)
+    if description:
+        data["description"] = description
+    return data
+
+
+def practice_model(page, request, themes=None):
+    """schema.org Article JSON-LD for a practice model page.
+
+    ``themes`` are the page's themes named in its language (the page template has them
+    already: passing them saves a query); without them the page's own themes are used.
+    """
+    if themes is None:
+        themes = list(page.themes.all())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": page.title,
+        "name": page.title,
+        "url": page.get_full_url(request),
+        "inLanguage": page.locale.language_code,
+        "creativeWorkStatus": str(page.get_status_display()),
+    }
+    description = page.summary or strip_tags(page.challenge)
+    if description:
+        data["description"] = description
+    if page.first_published_at:
+        data["datePublished"] = _datetime(page.first_published_at)
+    modified = page.last_published_at or page.first_published_at
+    if modified:
+        data["dateModified"] = _datetime(modified)
+    if page.licence in LICENCE_URLS:
+        data["license"] = LICENCE_URLS[page.licence]
+    if themes:
+        data["about"] = [
+            {"@type": "DefinedTerm", "name": theme.name, "termCode": theme.key} for theme in themes
+        ]
+    if page.start_year:
+        data["temporalCoverage"] = (
+            f"{page.start_year}/{page.end_year}" if page.end_year else f"{page.start_year}/.."
+        )
+    city = page.city if page.city_id else None
+    if city is not None and city.live:
+        data["spatialCoverage"] = city_place(city, request)
+        organisation = city_organisation(city, request)
+        data["author"] = organisation
+        data["publisher"] = organisation
+    return data
+
+
 def dumps(data):
     """JSON for a <script type="application/ld+json"> element, safe against </script>."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -110,6 +110,12 @@ def ensure_groups(parent, report):
             content_type__app_label="cities_cms", codename__in=COORDINATOR_PERMISSIONS
         )
     )
+    # The admin's "Federation" area, when the optional federation app is installed.
+    coordinators.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="cities_cms_federation", codename="manage_peers"
+        )
+    )
 
     default = Locale.get_default()
     translated_roots = {page.locale_id: page for page in roots}

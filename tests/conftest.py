@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import translation
 
 from .utils import build_site, fresh
 
@@ -20,6 +21,19 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """Each test starts in the default language, whatever the previous one served.
+
+    Requests through the test client or a page's ``serve()`` leave the language they
+    activated (LocaleMiddleware does not switch back; a server thread gets a fresh one per
+    request), and a later test would then see Latvian messages.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="module")

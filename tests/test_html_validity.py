@@ -54,6 +54,15 @@ def sample_pages():
         practices + "?page=2",
         seminars + "?when=past",
         "/no-such-page/",
+        # The search page: results, a facet selected, no results, bad input, Latvian, empty
+        "/search/?q=housing",
+        "/search/?q=housing&type=practice_model",
+        "/search/?type=practice_model&page=2",
+        "/search/?q=xylophonezzz",
+        "/search/?q=xylophonezzz&theme=housing",
+        "/search/?q=Daugavpils&status=no-such-status",
+        "/lv/search/?q=Daugavpils",
+        "/search/",
     ]
     # A page of a language it is not translated into yet (an alias, as synchronised trees make)
     city = Page.objects.get(slug="daugavpils", locale=en)

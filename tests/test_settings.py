@@ -50,8 +50,17 @@ def production_env(**extra):
 
 
 def test_production_passes_check_deploy(tmp_path):
+    # A deployed site has its federation key (cities_cms_setup creates it); a missing one warns.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cities_cms.federation.identity import write_private_key
+
+    key_file = tmp_path / "keys" / "federation.pem"
+    write_private_key(key_file, Ed25519PrivateKey.generate())
     result = run(
-        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], tmp_path, **production_env()
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        **production_env(CITIES_CMS_FEDERATION_KEY_FILE=str(key_file)),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -95,7 +104,7 @@ def test_sqlite_and_database_search_by_default(tmp_path):
     values = read_settings(tmp_path)
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["name"].endswith("db.sqlite3")
-    assert values["search"] == "wagtail.search.backends.database"
+    assert values["search"] == "cities_cms.search.backends.database"
 
 
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
@@ -108,5 +117,5 @@ def test_database_url_switches_to_postgresql(tmp_path, scheme):
 
 def test_elasticsearch_url_switches_the_search_backend(tmp_path):
     values = read_settings(tmp_path, ELASTICSEARCH_URL="http://search.example.org:9200")
-    assert values["search"] == "wagtail.search.backends.elasticsearch9"
+    assert values["search"] == "cities_cms.search.backends.elasticsearch9"
     assert values["urls"] == ["http://search.example.org:9200"]

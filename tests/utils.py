@@ -218,3 +218,39 @@ def translate(page, language_code, **changes):
     translated.save_revision().publish()
     translated.refresh_from_db()
     return translated
+
+
+def approve_for_network(page, user=None):
+    """Run ``page``'s latest revision through its workflow, approving every step.
+
+    The practice model index's workflow ends with network approval: a shared practice model
+    only leaves the site (federation) once a network coordinator approved its live revision.
+    Returns the page, live, re-read.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from wagtail.models import WorkflowState
+
+    from cities_cms.conf import settings as cms_settings
+
+    if user is None:
+        user, created = get_user_model().objects.get_or_create(
+            username="network-coordinator", defaults={"email": "coordinator@example.org"}
+        )
+        if created:
+            user.groups.add(Group.objects.get(name=cms_settings.CITIES_CMS_COORDINATOR_GROUP))
+    page = page.specific
+    page.save_revision(user=user)
+    state = page.get_workflow().start(page, user)
+    while state.status == WorkflowState.STATUS_IN_PROGRESS:
+        task_state = state.current_task_state
+        task_state.task.specific.on_action(task_state, user, "approve")
+        state = WorkflowState.objects.get(pk=state.pk)
+    return Page.objects.get(pk=page.pk).specific
+
+
+def make_shared_practice_model(index, **kw):
+    """A practice model marked shared, published through network approval."""
+    kw.setdefault("shared", True)
+    page = make_practice_model(index, live=False, **kw)
+    return approve_for_network(page)

@@ -7,3 +7,12 @@ class FederationConfig(AppConfig):
     label = "cities_cms_federation"
     verbose_name = _("Federation")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks, records  # noqa: F401 - checks register themselves
+
+        records.connect()
+
+        from . import push, signals
+
+        signals.outbound_changed.connect(push.on_outbound_changed, dispatch_uid="cc_fed_push")

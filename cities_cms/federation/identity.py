@@ -122,3 +122,97 @@ def current_identity() -> Identity:
     if stamp:
         _cache["identity"] = (stamp, identity)
     return identity
+
+
+# --- rotation -------------------------------------------------------------------------------
+
+RETIRED_MARK = ".retired-"
+HANDOVER_SUFFIX = ".handover.json"
+
+
+@dataclass(frozen=True)
+class RetiredKey:
+    public_key: str
+    key_id: str
+    handover: dict | None
+    path: Path
+
+
+def retired_key_path(path: Path, key_id: str) -> Path:
+    return path.with_name(f"{path.name}{RETIRED_MARK}{key_id}")
+
+
+def handover_path(retired: Path) -> Path:
+    return retired.with_name(retired.name + HANDOVER_SUFFIX)
+
+
+def retired_keys() -> list[RetiredKey]:
+    """Keys this instance used before, newest first, each with its signed handover.
+
+    The private keys stay on disk beside the current one (``<file>.retired-<key id>``) and
+    are never served; the descriptor lists their public halves (docs/federation.md §1).
+    """
+    import json
+
+    path = key_path()
+    found = []
+    for candidate in path.parent.glob(path.name + RETIRED_MARK + "*"):
+        if candidate.name.endswith((HANDOVER_SUFFIX, ".tmp")):
+            continue
+        try:
+            private_key = load_private_key(candidate)
+        except ImproperlyConfigured:
+            continue
+        public_raw = raw_public_key(private_key.public_key())
+        try:
+            handover = json.loads(handover_path(candidate).read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            handover = None
+        found.append(
+            (
+                candidate.stat().st_mtime_ns,
+                RetiredKey(b64u_encode(public_raw), key_id_for(public_raw), handover, candidate),
+            )
+        )
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [key for _stamp, key in found]
+
+
+def handover_document(old: Identity, new: Identity, at: str) -> dict:
+    return {
+        "type": "key-handover",
+        "old_key_id": old.key_id,
+        "new_key_id": new.key_id,
+        "new_public_key": new.public_key,
+        "at": at,
+    }
+
+
+def rotate_key() -> tuple[Identity, Identity, dict]:
+    """Make a new current key; keep the old one as retired, with the handover it signed.
+
+    Returns (old identity, new identity, handover envelope). The order of the file operations
+    keeps a usable current key on disk at every moment.
+    """
+    import datetime
+    import json
+
+    from django.utils import timezone
+
+    from .signing import sign_document
+
+    path = key_path()
+    old = current_identity()
+    new_private = Ed25519PrivateKey.generate()
+    new = Identity(new_private, raw_public_key(new_private.public_key()))
+    at = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    envelope = sign_document(handover_document(old, new, at), old)
+
+    retired = retired_key_path(path, old.key_id)
+    write_private_key(retired, old.private_key)
+    fd = os.open(handover_path(retired), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(envelope, handle)
+    write_private_key(path, new_private)
+    _cache.clear()
+    return old, new, envelope

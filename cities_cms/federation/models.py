@@ -47,6 +47,9 @@ class Peer(models.Model):
     )
     # A coordinator whose signed member list this instance trusts.
     publishes_member_list = models.BooleanField(_("trust its member list"), default=False)
+    # Version of the last member list applied from this peer: an older list (replayed by a
+    # relay) must not bring back an instance that has left.
+    member_list_version = models.PositiveBigIntegerField(_("member list version"), default=0)
     # Set when the peer was approved through a trusted member list rather than by hand.
     approved_via = models.ForeignKey(
         "self",
@@ -86,6 +89,8 @@ class Peer(models.Model):
         verbose_name = _("peer")
         verbose_name_plural = _("peers")
         ordering = ["name", "base_url"]
+        # Superusers and Network coordinators: the admin's "Federation" area (peers.py).
+        permissions = [("manage_peers", _("Can manage federation peers"))]
 
     def __str__(self):
         return self.name or self.base_url
@@ -142,6 +147,9 @@ class OutboundRecord(models.Model):
     # The signed document (or tombstone) exactly as served, so the feed is a read.
     envelope = models.JSONField(_("signed document"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # SHA-256 of the canonical JSON of the document without version and time: re-publishing
+    # an unchanged page keeps the version.
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("shared document")
@@ -207,3 +215,38 @@ class FederatedMedia(models.Model):
 
     def __str__(self):
         return self.sha256
+
+
+class SharedPage(models.Model):
+    """Per practice model (all its locales): its editors' sharing choices and problems."""
+
+    translation_key = models.UUIDField(_("practice model"), unique=True)
+    share_contact = models.BooleanField(
+        _("share contact details"),
+        default=False,
+        help_text=_("Send the contact person's name, job title and email to partner sites."),
+    )
+    # Why the current content is not served (e.g. too large); peers keep the last good version.
+    problem = models.TextField(_("problem"), blank=True)
+    problem_at = models.DateTimeField(_("problem noticed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("shared practice model")
+        verbose_name_plural = _("shared practice models")
+
+    def __str__(self):
+        return str(self.translation_key)
+
+
+class OutboundCounter(models.Model):
+    """One row: the last feed sequence handed out.
+
+    Updating it takes a row lock (PostgreSQL) or the write lock (SQLite) until the transaction
+    commits, so sequences are handed out and committed in the same order: a peer whose cursor
+    passed a sequence never misses a smaller one that commits later.
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return str(self.value)

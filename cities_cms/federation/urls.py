@@ -1,3 +1,12 @@
 """Federation endpoints without a language prefix (included by cities_cms.urls)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import members, push, views
+
+urlpatterns = [
+    path(".well-known/cities-cms.json", views.descriptor, name="federation_descriptor"),
+    path("federation/feed/", views.feed, name="federation_feed"),
+    path("federation/inbox/", push.inbox, name="federation_inbox"),
+    path("federation/members/", members.member_list, name="federation_members"),
+]

@@ -13,6 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from ..api.fields import CITY_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
@@ -172,6 +173,7 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
     edit_handler = tabbed(
         content_panels, AbstractCityPage.details_panels, promote_panels, Page.settings_panels
     )
+    api_fields = CITY_API_FIELDS  # the read API (docs/api.md)
 
     class Meta:
         verbose_name = _("city")

@@ -16,6 +16,17 @@ from ..translation.fields import synchronised, synchronised_overridable
 from .mixins import SummaryMixin, tabbed
 
 
+def _received_keys():
+    """Translation keys of practice models received through federation (a subquery)."""
+    from django.apps import apps
+
+    if not apps.is_installed("cities_cms.federation"):
+        return []
+    from cities_cms.federation.models import FederatedCopy
+
+    return FederatedCopy.objects.values("global_id")
+
+
 class AbstractNetworkHomePage(SummaryMixin, models.Model):
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
     aim = RichTextField(_("aim"), blank=True, features=RICH_TEXT_FEATURES)
@@ -94,7 +105,8 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
             .order_by("start")
         )
 
-    def get_latest_practice_models(self):
+    def get_public_practice_models(self):
+        """Live, public practice models of the network (one query for view restrictions)."""
         from .practice import PracticeModelPage
 
         return (
@@ -105,6 +117,57 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
             .prefetch_related("listing_image__renditions", "themes")
             .order_by("-first_published_at", "-pk")
         )
+
+    def get_latest_practice_models(self, practice_models=None):
+        """The network's own practice models (not those received from partner sites)."""
+        if practice_models is None:
+            practice_models = self.get_public_practice_models()
+        return practice_models.exclude(translation_key__in=_received_keys())
+
+    def get_shared_practice_models(self, practice_models=None):
+        """Practice models received from partner cities' sites (federation), newest first.
+
+        Each carries ``shared_by``, the city that shared it (no extra query).
+        """
+        from django.apps import apps
+
+        if practice_models is None:
+            practice_models = self.get_public_practice_models()
+        if not apps.is_installed("cities_cms.federation"):
+            return practice_models.none()
+        from cities_cms.federation.models import FederatedCopy
+
+        origin = FederatedCopy.objects.filter(global_id=models.OuterRef("translation_key"))
+        return practice_models.filter(translation_key__in=_received_keys()).annotate(
+            shared_by=models.Subquery(origin.values("origin_city")[:1])
+        )
+
+    def get_practice_model_highlights(self, count):
+        """(own, received) newest practice models, ``count`` of each, in one query.
+
+        A window function ranks each group, so the home page's query count does not grow.
+        Received ones carry ``shared_by`` (the city that shared them).
+        """
+        from django.apps import apps
+        from django.db.models.functions import RowNumber
+
+        practice_models = self.get_public_practice_models()
+        if not apps.is_installed("cities_cms.federation"):
+            return list(practice_models[:count]), []
+        from cities_cms.federation.models import FederatedCopy
+
+        origin = FederatedCopy.objects.filter(global_id=models.OuterRef("translation_key"))
+        ranked = practice_models.annotate(
+            shared_by=models.Subquery(origin.values("origin_city")[:1]),
+            received=models.Exists(origin),
+            rank=models.Window(
+                RowNumber(),
+                partition_by=[models.Exists(origin)],
+                order_by=[models.F("first_published_at").desc(), models.F("pk").desc()],
+            ),
+        ).filter(rank__lte=count)
+        items = list(ranked)
+        return [p for p in items if not p.received], [p for p in items if p.received]
 
 
 class NetworkHomePage(AbstractNetworkHomePage, Page):
@@ -140,6 +203,8 @@ class NetworkHomePage(AbstractNetworkHomePage, Page):
         context["countries"] = sorted({c.country.name for c in cities}, key=str)
         context["lead_cities"] = [c for c in cities if c.role == "lead"]
         context["upcoming_seminars"] = list(self.get_upcoming_seminars()[:count])
-        context["latest_practice_models"] = list(self.get_latest_practice_models()[:count])
+        latest, shared = self.get_practice_model_highlights(count)
+        context["latest_practice_models"] = latest
+        context["shared_practice_models"] = shared
         context["themes"] = list(self.themes.all())
         return context

@@ -9,6 +9,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from ..api.fields import PRACTICE_MODEL_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock, GalleryBlock, IndicatorBlock, MaterialsBlock
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import PracticeModelFilterSet
@@ -272,6 +273,7 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
         promote_panels,
         Page.settings_panels,
     )
+    api_fields = PRACTICE_MODEL_API_FIELDS  # the read API (docs/api.md)
 
     class Meta:
         verbose_name = _("practice model")

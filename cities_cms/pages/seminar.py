@@ -2,6 +2,7 @@
 
 import zoneinfo
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -14,9 +15,11 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from ..api.fields import SEMINAR_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, AgendaBlock, BodyBlock, MaterialsBlock
 from ..conf import settings
 from ..fields import LanguagesField, TimeZoneField
+from ..registration.panels import with_registration_tab
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
 from .mixins import AbstractListingPage, SummaryMixin, tabbed
@@ -258,9 +261,12 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
     content_panels = Page.content_panels + AbstractSeminarPage.content_panels
     promote_panels = Page.promote_panels + SummaryMixin.summary_panels
     search_fields = Page.search_fields + AbstractSeminarPage.search_fields
-    edit_handler = tabbed(
-        content_panels, AbstractSeminarPage.details_panels, promote_panels, Page.settings_panels
+    edit_handler = with_registration_tab(
+        tabbed(
+            content_panels, AbstractSeminarPage.details_panels, promote_panels, Page.settings_panels
+        )
     )
+    api_fields = SEMINAR_API_FIELDS  # the read API (docs/api.md)
 
     class Meta:
         verbose_name = _("seminar")
@@ -272,6 +278,10 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         context["participating_cities"] = list(
             self.participating_cities.live().public().order_by("title")
         )
+        if apps.is_installed("cities_cms.registration"):
+            from ..registration.views import box_context
+
+            context["registration"] = box_context(self)
         return context
 
     @path("ics/", name="ics")
@@ -279,3 +289,15 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         from ..calendar import calendar_response
 
         return calendar_response([self], request, name=self.title, filename=f"{self.slug}.ics")
+
+    @path("register/", name="register")
+    def register(self, request):
+        from ..registration.views import register
+
+        return register(self, request)
+
+    @path("cancel/<str:token>/", name="cancel_registration")
+    def cancel_registration(self, request, token):
+        from ..registration.views import cancel
+
+        return cancel(self, request, token)

@@ -35,6 +35,24 @@ def seminar_json_ld(context, seminar):
 
 
 @register.simple_tag(takes_context=True)
+def city_json_ld(context, city):
+    return jsonld.dumps(jsonld.city_page(city, context["request"]))
+
+
+@register.simple_tag(takes_context=True)
+def practice_model_json_ld(context, page, themes=None):
+    return jsonld.dumps(jsonld.practice_model(page, context["request"], themes=themes))
+
+
+@register.simple_tag
+def page_feeds(page):
+    """RSS and Atom feeds of a listing or city page: ``[{title, type, url, format, kind}]``."""
+    from ..syndication.feeds import page_feeds as feeds_of
+
+    return feeds_of(page) if page is not None else []
+
+
+@register.simple_tag(takes_context=True)
 def localized_themes(context, themes):
     """The given themes (any language) named in the page's language, ordered.
 

@@ -472,6 +472,33 @@ class DemoLoader:
                 )
         return {"first_day": start.astimezone(tz).date(), "start": start, "end": end}
 
+    def load_registration(self, seminar):
+        """An upcoming seminar with open registration, a waiting list and a custom question."""
+        from django.apps import apps
+
+        if not apps.is_installed("cities_cms.registration"):
+            return
+        from cities_cms.registration.models import RegistrationSettings
+
+        settings, created = RegistrationSettings.objects.get_or_create(
+            seminar=seminar,
+            defaults={
+                "is_open": True,
+                "capacity": 25,
+                "max_party_size": 3,
+                "waiting_list": True,
+                "ask_needs": "optional",
+                "confirmation_languages": ["en", "lv", "pl"],
+            },
+        )
+        if created:
+            settings.questions.create(
+                label="Which site visit would you like to join?",
+                help_text="The river park or the new rain gardens.",
+                required=True,
+            )
+        self.count.add("seminar registration", "created" if created else "unchanged")
+
     def load_pages(self, home, network):
         from cities_cms.pages import (
             CityIndexPage,
@@ -514,6 +541,7 @@ class DemoLoader:
             data = dict(item, start=context["start"], end=context["end"])
             page = self.ensure_page(indexes["seminars"], SeminarPage, data, "seminars", context)
             self.pages[f"seminar:{item['slug']}"] = page
+        self.load_registration(self.pages["seminar:workshop-climate-adaptation-valdelumbre"])
         practice_models = read_json("practice_models.json")
         for item in practice_models:
             page = self.ensure_page(
@@ -538,3 +566,7 @@ class DemoLoader:
         # The home page's translations link to translated pages that exist only now.
         for code in TRANSLATION_LOCALES:
             self.ensure_translation(home, NetworkHomePage, network["home"], code, "network home")
+        # Practice models a partner city's own site shares (federation, site_project/demo).
+        from .federation import load_partner_copies
+
+        load_partner_copies(self.count)

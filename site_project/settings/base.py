@@ -138,13 +138,15 @@ WAGTAILEMBEDS_FINDERS = []
 if os.environ.get("ELASTICSEARCH_URL"):
     WAGTAILSEARCH_BACKENDS = {
         "default": {
-            "BACKEND": "wagtail.search.backends.elasticsearch9",
+            # Wagtail's elasticsearch9 backend with an analyzer per language.
+            "BACKEND": "cities_cms.search.backends.elasticsearch9",
             "URLS": [os.environ["ELASTICSEARCH_URL"]],
             "INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "cities_cms_"),
         }
     }
 else:
-    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    # Wagtail's database backend, language-aware (SQLite FTS5 or PostgreSQL).
+    WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cities_cms.search.backends.database"}}
 
 # Machine translation drafts: DeepL when DEEPL_AUTH_KEY is set; otherwise the offline,
 # clearly labelled draft translator in development and tests (dev.py/test.py), none in production.
@@ -155,3 +157,6 @@ WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(os.environ.get("
 CITIES_CMS_FEDERATION_KEY_FILE = os.environ.get(
     "CITIES_CMS_FEDERATION_KEY_FILE", str(VAR_DIR / "keys" / "federation-ed25519.pem")
 )
+# The address peers know this instance by (default: the default Wagtail site's root URL).
+# ``make demo`` and ``make demo-peer`` set it to http://127.0.0.1:8000 and :8001.
+CITIES_CMS_FEDERATION_BASE_URL = os.environ.get("CITIES_CMS_FEDERATION_BASE_URL") or None

@@ -42,7 +42,28 @@ class Command(BaseCommand):
         if options["verbosity"] > 1:
             for label in report.existing:
                 self.stdout.write(f"kept     {label}")
+        self.ensure_federation_key()
         self.stdout.write(
             f"cities_cms is set up: {len(report.created)} created, "
             f"{len(report.existing)} already there."
         )
+
+    def ensure_federation_key(self):
+        """Create the federation key file (never in the database) when it is configured."""
+        from django.apps import apps
+
+        from cities_cms.conf import settings
+
+        if not apps.is_installed("cities_cms.federation"):
+            return
+        if not settings.CITIES_CMS_FEDERATION_KEY_FILE:
+            self.stdout.write("federation key: CITIES_CMS_FEDERATION_KEY_FILE is not set")
+            return
+        from cities_cms.federation import identity
+
+        created = identity.ensure_key()
+        current = identity.current_identity()
+        verb = "created " if created else "kept    "
+        style = self.style.SUCCESS if created else (lambda text: text)
+        self.stdout.write(style(f"{verb} federation key {identity.key_path()}"))
+        self.stdout.write(f"         fingerprint {current.fingerprint}")

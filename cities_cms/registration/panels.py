@@ -1,0 +1,38 @@
+"""The "Registration" tab of the seminar editor: a link to the seminar's registration admin.
+
+Registration settings live in this app's own table (not in page revisions), so the tab shows
+where to edit them, with the current counts, rather than form fields.
+"""
+
+from django.conf import settings as django_settings
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import ObjectList, Panel
+
+APP = "cities_cms.registration"
+
+
+class RegistrationPanel(Panel):
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "cities_cms_registration/admin/panel.html"
+
+        def get_context_data(self, parent_context=None):
+            from .admin_views import state_label
+            from .models import RegistrationSettings
+
+            context = super().get_context_data(parent_context)
+            page = self.instance
+            context["saved"] = bool(page and page.pk)
+            settings = RegistrationSettings.for_seminar(page) if context["saved"] else None
+            context["reg_settings"] = settings
+            context["counts"] = settings.counts() if settings else None
+            context["state"] = state_label(settings.state()) if settings else None
+            return context
+
+
+def with_registration_tab(tabbed_interface):
+    """Add the "Registration" tab when the registration app is installed."""
+    if APP in django_settings.INSTALLED_APPS:
+        tabbed_interface.children.append(
+            ObjectList([RegistrationPanel()], heading=_("Registration"))
+        )
+    return tabbed_interface

@@ -1,0 +1,218 @@
+"""SQLite (FTS5): text folded to lower case without diacritics, words matched by prefix.
+
+modelsearch creates the FTS5 table with the default ``unicode61`` tokenizer, whose
+``remove_diacritics`` (1 or 2) folds ``ī``, ``ą``, ``ș`` but leaves letters such as ``ł``, ``ß``
+or ``ø`` alone, so "lodz" would not find "Łódź". This backend folds the text itself before it
+is indexed and folds the query the same way, so matching ignores diacritics whatever the
+tokenizer, and the table needs no migration. FTS5 has no stemmer for our languages (its
+``porter`` tokenizer is English only): longer words also match by prefix (see
+``cities_cms.search.text.stem_prefix``). Only words reach FTS5's query parser, each quoted.
+"""
+
+from django.db.models import Case, F, FloatField, IntegerField, TextField, Value, When
+from django.db.models.functions import Cast
+from modelsearch.backends.database.sqlite.query import (
+    BM25,
+    CombinedLexeme,
+    Lexeme,
+    MatchExpression,
+    SearchQueryExpression,
+)
+from modelsearch.backends.database.sqlite.sqlite import (
+    IndexEntry,
+    ObjectIndexer,
+    SQLiteAutocompleteQueryCompiler,
+    SQLiteFTSIndexEntry,
+    SQLiteIndex,
+    SQLiteSearchBackend,
+    SQLiteSearchQueryCompiler,
+)
+from modelsearch.query import Phrase, PlainText
+from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
+
+from ..text import fold, query_terms, stem_prefix
+
+
+class LexemeGroup(CombinedLexeme):
+    """Two lexemes combined inside parentheses (FTS5's AND binds more tightly than OR)."""
+
+    def as_sql(self, compiler, connection):
+        sql, params = super().as_sql(compiler, connection)
+        return sql, [f"({params[0]})"]
+
+
+class FoldingObjectIndexer(ObjectIndexer):
+    def prepare_value(self, value):
+        return fold(super().prepare_value(value))
+
+
+class FoldingSQLiteIndex(SQLiteIndex):
+    indexer_class = FoldingObjectIndexer
+
+    def add_items(self, model, objs):
+        # modelsearch's add_items with the folding indexer (its indexer class is not a hook).
+        if not model.get_search_fields():
+            return
+        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
+        if not indexers:
+            return
+        content_type_pk = get_content_type_pk(model)
+        data = {
+            indexer.id: (indexer.title, indexer.autocomplete, indexer.body) for indexer in indexers
+        }
+        entries = self.entries.filter(content_type_id=content_type_pk)
+        indexed = set(entries.filter(object_id__in=data).values_list("object_id", flat=True))
+        for object_id in indexed:
+            title, autocomplete, body = data[object_id]
+            entries.filter(object_id=object_id).update(
+                title=title, autocomplete=autocomplete, body=body
+            )
+        self.entries.bulk_create(
+            IndexEntry(
+                content_type_id=content_type_pk,
+                object_id=object_id,
+                title=title,
+                autocomplete=autocomplete,
+                body=body,
+            )
+            for object_id, (title, autocomplete, body) in data.items()
+            if object_id not in indexed
+        )
+        self._refresh_title_norms()
+
+
+class FoldingQueryMixin:
+    """Build FTS5 match expressions from folded words only, with prefixes for long words."""
+
+    def build_search_query_content(self, query, config=None):
+        if isinstance(query, PlainText):
+            words = query_terms(query.query_string)
+            if not words:
+                return None
+            groups = []
+            for position, word in enumerate(words):
+                last = position == len(words) - 1
+                lexeme = Lexeme(word, prefix=last and self.LAST_TERM_IS_PREFIX)
+                prefix = stem_prefix(word)
+                if prefix and not (last and self.LAST_TERM_IS_PREFIX):
+                    lexeme = LexemeGroup(lexeme, "OR", Lexeme(prefix, prefix=True))
+                groups.append(lexeme)
+            combined = groups[0]
+            for group in groups[1:]:
+                combined = combined & group if query.operator.upper() == "AND" else combined | group
+            return SearchQueryExpression(combined, config=config)
+        if isinstance(query, Phrase):
+            words = query_terms(query.query_string)
+            if not words:
+                return None
+            return SearchQueryExpression(" ".join(words))
+        return super().build_search_query_content(query, config=config)
+
+    def search(self, config, start, stop, score_field=None):
+        if not isinstance(self.query, PlainText | Phrase):
+            return super().search(config, start, stop, score_field=score_field)
+        if not query_terms(self.query.query_string):
+            return self.queryset.none()
+        return self._ranked_search(config, start, stop, score_field)
+
+    def _ranked_search(self, config, start, stop, score_field):
+        """modelsearch's search without its correlated score subquery.
+
+        modelsearch orders by relevance with a subquery per candidate row that runs the FTS5
+        match again (seconds over thousands of matches). Here the match runs once: without
+        ordering (counts, facets) the pages are filtered by the matching ids; with ordering,
+        one query ranks the matches of the scope with ``bm25`` inside FTS5 and returns only
+        the slice asked for, and a second one loads those pages.
+        """
+        if stop is None or (not self.order_by_relevance and score_field is None):
+            # Unsliced (a count, the ids for facets) or not ranked: modelsearch's queryset,
+            # whose score subquery Django leaves out of counts and ``values("pk")``.
+            return super().search(config, start, stop, score_field=score_field)
+        match = MatchExpression(
+            self.fields or self.FTS_TABLE_FIELDS,
+            self.build_search_query(self.query, config=config),
+        )
+        entries = SQLiteFTSIndexEntry.objects.filter(match).filter(
+            index_entry__content_type__in=get_descendants_content_types_pks(self.queryset.model)
+        )
+        scope = self.queryset.order_by().annotate(_object_id=Cast("pk", TextField()))
+        ranked = (
+            entries.filter(index_entry__object_id__in=scope.values("_object_id"))
+            .annotate(
+                _score=self._build_rank_expression(self.get_search_vectors(), config),
+                _pk=Cast("index_entry__object_id", IntegerField()),
+            )
+            .order_by("_score", "-_pk")
+            .values_list("_pk", "_score")
+        )
+        rows = list(ranked[start:stop])
+        if not rows:
+            return self.queryset.none()
+        order = Case(*[When(pk=pk, then=Value(i)) for i, (pk, _s) in enumerate(rows)])
+        queryset = self.queryset.filter(pk__in=[pk for pk, _s in rows])
+        if score_field is not None:
+            scores = Case(
+                *[When(pk=pk, then=Value(score)) for pk, score in rows], output_field=FloatField()
+            )
+            queryset = queryset.annotate(**{score_field: scores})
+        return queryset.order_by(order)
+
+
+class FoldingSQLiteSearchQueryCompiler(FoldingQueryMixin, SQLiteSearchQueryCompiler):
+    def matches(self, config, restrict=None):
+        """SQL and parameters of the matching pages: ``id, ct, score, published`` per page.
+
+        For ``cities_cms.search.service``, which computes the results page and every facet
+        from this set in one statement. The match runs once, joined to the scope (narrowed
+        further by the ``restrict`` condition; SQLite flattens it into the join, which
+        SQLite flattens into the join); ``score`` is ``-bm25`` (higher is better).
+        """
+        match = MatchExpression(
+            self.fields or self.FTS_TABLE_FIELDS,
+            self.build_search_query(self.query, config=config),
+        )
+        if self.fields is None and isinstance(self.query, PlainText | Phrase):
+            # modelsearch's rank, bm25 * title_norm + bm25 * 1.0, with bm25 computed once.
+            score = BM25() * (F("index_entry__title_norm") + Value(1.0))
+        else:
+            score = self._build_rank_expression(self.get_search_vectors(), config)
+        entries = (
+            SQLiteFTSIndexEntry.objects.filter(match)
+            .annotate(
+                _m_score=score,
+                _m_object_id=F("index_entry__object_id"),
+                _m_ct=F("index_entry__content_type_id"),
+            )
+            .values("_m_object_id", "_m_ct", "_m_score")
+        )
+        scope = self.queryset.order_by()
+        if restrict is not None:
+            scope = scope.filter(restrict)
+        scope = scope.annotate(
+            _m_id=F("pk"), _m_ct=F("content_type_id"), _m_published=F("first_published_at")
+        ).values("_m_id", "_m_ct", "_m_published")
+        entries_sql, entries_params = entries.query.sql_with_params()
+        scope_sql, scope_params = scope.query.sql_with_params()
+        sql = (
+            "SELECT p._m_id AS id, p._m_ct AS ct, -e._m_score AS score, "  # noqa: S608
+            f"p._m_published AS published FROM ({entries_sql}) e JOIN ({scope_sql}) p "
+            "ON p._m_id = CAST(e._m_object_id AS integer) AND p._m_ct = e._m_ct"
+        )
+        return sql, (*entries_params, *scope_params)
+
+
+class FoldingSQLiteAutocompleteQueryCompiler(FoldingQueryMixin, SQLiteAutocompleteQueryCompiler):
+    pass
+
+
+class FoldingSQLiteSearchBackend(SQLiteSearchBackend):
+    query_compiler_class = FoldingSQLiteSearchQueryCompiler
+    autocomplete_query_compiler_class = FoldingSQLiteAutocompleteQueryCompiler
+    index_class = FoldingSQLiteIndex
+
+    def for_language(self, code):
+        """The backend for queries in one language (SQLite treats every language alike)."""
+        return self
+
+
+SearchBackend = FoldingSQLiteSearchBackend

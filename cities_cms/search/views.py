@@ -1,0 +1,190 @@
+"""The search page and its autocomplete endpoint.
+
+Bad input never reaches a backend: a query longer than ``CITIES_CMS_SEARCH_MAX_QUERY_LENGTH``
+or an unknown facet value gives a 400 with the form's message and no results; a page number
+that is not a number of an existing page gives a 404. Only words of the query are searched
+(see ``cities_cms.search.text.query_terms``).
+"""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, JsonResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.views.decorators.http import require_safe
+from wagtail.models import Locale
+
+from ..conf import settings
+from .forms import SearchForm
+from .service import FACETS, SiteSearch, Vocabulary, present, search_backend
+from .text import query_terms
+
+
+def _clean_query_dict(get):
+    """The request's parameters without empty values (a form sent without JavaScript)."""
+    data = QueryDict(mutable=True)
+    for key in get:
+        values = [value for value in get.getlist(key) if value.strip()]
+        if values:
+            data.setlist(key, values)
+    return data
+
+
+def _toggle_url(data, name, value):
+    query = data.copy()
+    query.pop("page", None)
+    values = query.getlist(name)
+    query.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _other_languages(query):
+    current = translation.get_language()
+    links = []
+    for code in Locale.objects.values_list("language_code", flat=True).order_by("language_code"):
+        if code == current:
+            continue
+        with translation.override(code):
+            url = reverse("cities_cms_search")
+        params = QueryDict(mutable=True)
+        if query:
+            params["q"] = query
+        links.append({"code": code, "url": url + (f"?{params.urlencode()}" if query else "")})
+    return links
+
+
+@require_safe
+def search(request):
+    locale = Locale.get_active()
+    data = _clean_query_dict(request.GET)
+    vocabulary = Vocabulary(locale)
+    form = SearchForm(data or None, vocabulary=vocabulary)
+    context = {
+        "form": form,
+        "query": "",
+        "searched": False,
+        "search_url": reverse("cities_cms_search"),
+        "suggest_url": reverse("cities_cms_search_suggest"),
+        "locale": locale,
+    }
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        site_search = SiteSearch(locale, form.cleaned_data, vocabulary=vocabulary)
+        if site_search.active:
+            size = settings.CITIES_CMS_SEARCH_PAGE_SIZE
+            number = _page_number(data.get("page"))
+            if site_search.single_statement:
+                # The results of the page, their number and the facets in one query.
+                facets, total, ids = site_search.run((number - 1) * size, size)
+                results = _Counted(ids, total, offset=(number - 1) * size)
+            else:
+                results = site_search.results()
+                facets = site_search.facets(results)
+                if site_search.database:
+                    # The type facet counted every result: no separate count query.
+                    results = _Counted(results, site_search.total)
+            paginator = Paginator(results, size)
+            try:
+                page_obj = paginator.page(number)
+            except (PageNotAnInteger, EmptyPage) as exc:
+                raise Http404(gettext("There is no such page of results.")) from exc
+            for facet in facets:
+                for value in facet.values:
+                    value.url = _toggle_url(data, facet.name, value.value)
+            query = form.cleaned_data["q"]
+            words = query_terms(query, limit=10_000)
+            without_page = data.copy()
+            without_page.pop("page", None)
+            clear_filters = QueryDict(mutable=True)
+            if query:
+                clear_filters["q"] = query
+            context.update(
+                {
+                    "searched": True,
+                    "query": query,
+                    "words_ignored": len(words) > settings.CITIES_CMS_SEARCH_MAX_TERMS,
+                    "max_terms": settings.CITIES_CMS_SEARCH_MAX_TERMS,
+                    "page_obj": page_obj,
+                    "paginator": paginator,
+                    "results": present(list(page_obj.object_list), query, request),
+                    "facets": facets,
+                    "filters_active": any(form.cleaned_data.get(name) for name in FACETS),
+                    "clear_filters_url": f"?{clear_filters.urlencode()}",
+                    "query_without_page": without_page.urlencode(),
+                }
+            )
+    if not context["searched"] or not context.get("results"):
+        context["other_languages"] = _other_languages(context["query"])
+    return render(request, "cities_cms/search/search.html", context, status=status)
+
+
+@require_safe
+def autocomplete(request):
+    """Suggestions for what a visitor is typing: ``{"suggestions": [{title, url, kind}]}``.
+
+    The titles of live, public pages in the current language that start with the words typed
+    (the last one as a prefix).
+    """
+    query = request.GET.get("q", "")
+    if len(query) > settings.CITIES_CMS_SEARCH_MAX_QUERY_LENGTH:
+        return JsonResponse(
+            {"error": gettext("The text to search for is too long."), "suggestions": []},
+            status=400,
+        )
+    suggestions = []
+    if query_terms(query):
+        locale = Locale.get_active()
+        site_search = SiteSearch(locale, {}, vocabulary=_NoVocabulary())
+        backend = search_backend(locale.language_code)
+        limit = settings.CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT
+        results = backend.autocomplete(query, site_search.scope(), operator="and")[:limit]
+        suggestions = [
+            {"title": item["title"], "url": item["url"], "kind": str(item["kind_label"])}
+            for item in present(list(results), "", request)
+        ]
+    return JsonResponse({"query": query, "suggestions": suggestions})
+
+
+def _page_number(value):
+    """The page number asked for (1 without one); a 404 for anything but a positive number."""
+    if value is None:
+        return 1
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
+        raise Http404(gettext("There is no such page of results."))
+    return int(value)
+
+
+class _Counted:
+    """Results whose number is already known, for the paginator (slices go to the results).
+
+    With ``offset``, ``results`` is already the one page of results that starts there.
+    """
+
+    def __init__(self, results, count, offset=None):
+        self.results = results
+        self.total = count
+        self.offset = offset
+
+    def count(self):
+        return self.total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, key):
+        if self.offset is None:
+            return self.results[key]
+        if not isinstance(key, slice) or (key.start or 0) != self.offset:
+            raise IndexError(key)
+        return self.results[: (key.stop or self.total) - self.offset]
+
+
+class _NoVocabulary:
+    """The autocomplete endpoint has no facet filters, so it needs no labels."""
+
+    themes = cities = city_keys_by_slug = {}

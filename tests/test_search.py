@@ -1,0 +1,504 @@
+"""The search page: language, privacy, facets, bad input, highlighting, autocomplete.
+
+Runs on SQLite and, through the harness, on PostgreSQL: the same assertions hold for both
+database backends of ``cities_cms.search.backends.database``.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from wagtail.models import Page
+
+from cities_cms.search.service import invalidate_vocabularies
+from cities_cms.search.text import fold, highlight, query_terms
+
+from .utils import make_city, make_practice_model, make_private, make_seminar, translate
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = "/search/"
+
+
+def get(client, path=SEARCH, **params):
+    return client.get(path, params)
+
+
+def titles(response):
+    return [str(item["page"].title) for item in response.context["results"]]
+
+
+@pytest.fixture
+def tree(site_tree):
+    t = site_tree
+    t.daugavpils = make_city(
+        t.cities,
+        title="Daugavpils",
+        slug="daugavpils",
+        country="LV",
+        summary="The second largest city of Latvia, on the Daugava river.",
+    )
+    t.poznan = make_city(
+        t.cities,
+        title="Poznań",
+        slug="poznan",
+        country="PL",
+        summary="The lead city of the network, in western Poland.",
+    )
+    t.housing = make_practice_model(
+        t.practices,
+        title="Riverside housing cooperative",
+        city=t.daugavpils,
+        status="pilot",
+        start_year=2014,
+        summary="Tenants renovate their blocks together with the municipality.",
+        themes=[t.themes["housing"]],
+    )
+    t.budget = make_practice_model(
+        t.practices,
+        title="Participatory budget",
+        city=t.poznan,
+        status="evaluated",
+        start_year=2016,
+        summary="Residents decide how part of the housing budget is spent.",
+        themes=[t.themes["participatory-democracy"], t.themes["housing"]],
+    )
+    t.seminar = make_seminar(
+        t.seminars,
+        title="Housing seminar in Daugavpils",
+        host_city=t.daugavpils,
+        start=timezone.now() + timedelta(days=20),
+        summary="Two days on renovating housing estates.",
+        themes=[t.themes["housing"]],
+    )
+    return t
+
+
+# Language and privacy ------------------------------------------------------------------------
+
+
+def test_finds_pages_of_every_type_by_their_words(client, tree):
+    response = get(client, q="housing")
+    assert response.status_code == 200
+    assert set(titles(response)) == {
+        "Riverside housing cooperative",
+        "Participatory budget",
+        "Housing seminar in Daugavpils",
+    }
+    assert titles(get(client, q="Latvia")) == ["Daugavpils"]
+
+
+def test_results_only_in_the_current_language(client, tree):
+    translate(
+        tree.housing, "lv", title="Upmalas mājokļu kooperatīvs", summary="Īrnieki atjauno mājas."
+    )
+    en = titles(get(client, q="kooperatīvs"))
+    lv = titles(client.get("/lv/search/", {"q": "kooperatīvs"}))
+    assert en == []
+    assert lv == ["Upmalas mājokļu kooperatīvs"]
+    # The English page is not found from the Latvian search, even for English words.
+    assert titles(client.get("/lv/search/", {"q": "cooperative"})) == []
+
+
+def test_drafts_private_and_expired_pages_are_not_found(client, tree):
+    make_practice_model(tree.practices, title="Draft zeppelin", live=False)
+    private = make_practice_model(tree.practices, title="Private zeppelin")
+    make_private(private)
+    hidden_city = make_city(tree.cities, title="Walled city", summary="zeppelin harbour")
+    make_private(hidden_city)
+    make_seminar(hidden_city, title="Zeppelin under a private parent")
+    expired = make_practice_model(tree.practices, title="Expired zeppelin")
+    Page.objects.filter(pk=expired.pk).update(expire_at=timezone.now() - timedelta(days=1))
+    make_practice_model(tree.practices, title="Public zeppelin")
+    assert titles(get(client, q="zeppelin")) == ["Public zeppelin"]
+
+
+def test_aliases_are_not_results(client, tree):
+    from wagtail.models import Locale
+
+    alias = tree.housing.create_alias(
+        recursive=False,
+        parent=translate(tree.practices, "lv", title="Prakses modeļi"),
+        update_locale=Locale.objects.get(language_code="lv"),
+    )
+    assert alias.alias_of_id == tree.housing.pk and alias.live
+    # The alias in the Latvian tree repeats the English text: not a Latvian result.
+    assert titles(client.get("/lv/search/", {"q": "cooperative"})) == []
+    assert titles(get(client, q="cooperative")) == ["Riverside housing cooperative"]
+
+
+# Diacritics and inflection -------------------------------------------------------------------
+
+
+def test_folding():
+    assert fold("Łódź Daugavpilī Şiauliai Straße Ærø") == "lodz daugavpili siauliai strasse aero"
+    assert query_terms('title:"x" AND (y OR z*) NEAR ^w') == [
+        "title",
+        "x",
+        "and",
+        "y",
+        "or",
+        "z",
+        "near",
+        "w",
+    ]
+
+
+def test_diacritics_and_inflections_match(client, tree):
+    translate(
+        tree.daugavpils,
+        "lv",
+        title="Daugavpils",
+        summary="Daugavpilī dzīvo gandrīz astoņdesmit tūkstoši iedzīvotāju.",
+    )
+    translate(
+        tree.poznan, "pl", title="Poznań", summary="Partnerzy spotkali się w Łodzi i w Poznaniu."
+    )
+    lv = lambda q: titles(client.get("/lv/search/", {"q": q}))  # noqa: E731
+    pl = lambda q: titles(client.get("/pl/search/", {"q": q}))  # noqa: E731
+    assert lv("daugavpili") == ["Daugavpils"]  # without the long ī
+    assert lv("Daugavpils iedzīvotāji") == ["Daugavpils"]  # inflected forms by prefix
+    assert pl("lodzi") == ["Poznań"]  # ł folded to l
+    assert pl("Łodzi") == ["Poznań"]
+    assert pl("poznan") == ["Poznań"]
+
+
+# Bad input --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"unbalanced',
+        "((housing",
+        "housing)",
+        "AND",
+        "housing OR",
+        "NOT housing",
+        "housing NEAR/2 budget",
+        "NEAR(housing budget)",
+        "hous*",
+        "^housing",
+        "title:housing",
+        "{title body}: housing",
+        "housing -budget +x",
+        "' OR 1=1 --",
+        "\\",
+        "🏠 housing",
+        "housing" + " budget" * 25,
+    ],
+)
+def test_parser_breaking_syntax_never_fails(client, tree, query):
+    response = get(client, q=query)
+    assert response.status_code == 200
+
+
+def test_null_characters_are_a_clear_400(client, tree):
+    response = get(client, q="housing\x00")
+    assert response.status_code == 400
+    assert "Null characters are not allowed" in response.content.decode()
+
+
+def test_many_words_are_cut_with_a_notice(client, tree):
+    response = get(client, q="housing " + "budget " * 20)
+    assert response.status_code == 200
+    assert "Only the first 12 words of your search were used." in response.content.decode()
+
+
+def test_a_very_long_query_is_a_clear_400(client, tree):
+    response = get(client, q="housing " * 1250)
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+    assert "results" not in response.context or not response.context.get("results")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "housing", "theme": "no-such-theme"},
+        {"q": "housing", "type": "image"},
+        {"q": "housing", "status": "bogus"},
+        {"q": "housing", "year": "1066"},
+        {"q": "housing", "year": "twenty"},
+        {"q": "housing", "country": "XX"},
+        {"q": "housing", "city": "atlantis"},
+    ],
+)
+def test_unknown_facet_values_are_a_clear_400(client, tree, params):
+    response = get(client, **params)
+    assert response.status_code == 400
+    assert "is not one of the values of this filter" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "2", "999999999999999999999", "x", "1.5", "9" * 5000])
+def test_bad_page_numbers_are_404(client, tree, page):
+    assert get(client, q="housing", page=page).status_code == 404
+
+
+def test_page_one_and_pagination(client, tree, settings):
+    settings.CITIES_CMS_SEARCH_PAGE_SIZE = 2
+    first = get(client, q="housing")
+    second = get(client, q="housing", page="2")
+    assert first.status_code == second.status_code == 200
+    assert len(titles(first)) == 2 and len(titles(second)) == 1
+    assert set(titles(first)).isdisjoint(titles(second))
+    assert 'href="?q=housing&amp;page=2"' in first.content.decode()
+
+
+def test_empty_query_shows_a_start_page(client, tree):
+    response = get(client)
+    assert response.status_code == 200
+    assert not response.context["searched"]
+    body = response.content.decode()
+    assert tree.practices.url in body and tree.cities.url in body
+
+
+def test_nothing_found_helps(client, tree):
+    response = get(client, q="xylophone", theme="housing")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Nothing was found" in body
+    assert 'href="?q=xylophone"' in body  # the filters cleared
+    assert tree.practices.url in body  # the listings
+    assert "/lv/search/?q=xylophone" in body  # other languages
+
+
+# Facets ---------------------------------------------------------------------------------------
+
+
+def facet(response, name):
+    found = next(f for f in response.context["facets"] if f.name == name)
+    return {v.value: v.count for v in found.values}
+
+
+def test_facets_count_the_results(client, tree):
+    response = get(client, q="housing")
+    assert facet(response, "type") == {"seminar": 1, "practice_model": 2}
+    assert facet(response, "theme") == {"housing": 3, "participatory-democracy": 1}
+    assert facet(response, "city") == {"daugavpils": 2, "poznan": 1}
+    assert facet(response, "country") == {"LV": 2, "PL": 1}
+    assert facet(response, "status") == {"pilot": 1, "evaluated": 1}
+    year = tree.seminar.start.year
+    years = facet(response, "year")
+    assert years["2014"] == 1 and years["2016"] == 1 and years[str(year)] == 1
+
+
+def test_facet_filters_narrow_the_results(client, tree):
+    assert titles(get(client, q="housing", city="poznan")) == ["Participatory budget"]
+    assert set(titles(get(client, q="housing", country="LV"))) == {
+        "Riverside housing cooperative",
+        "Housing seminar in Daugavpils",
+    }
+    assert titles(get(client, q="housing", type="seminar")) == ["Housing seminar in Daugavpils"]
+    assert titles(get(client, q="housing", status="pilot")) == ["Riverside housing cooperative"]
+    assert titles(get(client, q="housing", year="2016")) == ["Participatory budget"]
+    assert titles(get(client, q="housing", theme="participatory-democracy")) == [
+        "Participatory budget"
+    ]
+    # Several values of one facet: either; several facets: both.
+    both = get(client, q="housing", status=["pilot", "evaluated"], type="practice_model")
+    assert len(titles(both)) == 2
+    # Filters without a query browse the language's pages.
+    assert set(titles(get(client, theme="housing"))) == {
+        "Riverside housing cooperative",
+        "Participatory budget",
+        "Housing seminar in Daugavpils",
+    }
+
+
+def test_selected_facet_links_remove_the_filter(client, tree):
+    body = get(client, q="housing", status="pilot").content.decode()
+    assert 'href="?q=housing"' in body
+    assert "Remove filter:" in body
+
+
+def count_queries(client, **params):
+    # Cold: the vocabularies (labels of facet values) are cached between requests.
+    invalidate_vocabularies()
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, **params)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def test_queries_do_not_grow_with_the_results(client, tree, settings):
+    # Every result on one page: rendering 3 or 53 results costs the same queries.
+    settings.CITIES_CMS_SEARCH_PAGE_SIZE = 100
+    none, response = count_queries(client, q="harbour")
+    assert response.context["paginator"].count == 0
+    few, response = count_queries(client, q="housing", year=[str(y) for y in range(1990, 2101)])
+    assert response.context["paginator"].count == 3
+    for i in range(25):
+        city = tree.daugavpils if i % 2 else tree.poznan
+        make_practice_model(
+            tree.practices,
+            title=f"Housing model {i}",
+            fast=True,
+            city=city,
+            start_year=2000 + i,
+            status=["idea", "pilot"][i % 2],
+            themes=[tree.themes["housing"], tree.themes["climate"]],
+        )
+        make_seminar(
+            tree.seminars,
+            title=f"Housing webinar {i}",
+            fast=True,
+            host_city=city,
+            start=timezone.now() + timedelta(days=400 * i),
+            themes=[tree.themes["housing"]],
+        )
+    many, response = count_queries(client, q="housing", year=[str(y) for y in range(1990, 2101)])
+    assert response.context["paginator"].count == 53
+    assert len(response.context["results"]) == 53
+    assert many == few
+    assert none <= 30 and few <= 30
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"q": "housing"},
+        {"q": "housing", "status": ["pilot"]},
+        {"q": "daugavpils"},
+        {"status": ["pilot", "idea"]},
+        {"q": "zzyzx"},
+    ],
+)
+def test_one_statement_counts_as_the_separate_queries(tree, data):
+    # The single statement of the database backends gives the results, their order, their
+    # number and every facet's counts that the separate queries (other backends) give.
+    from wagtail.models import Locale
+
+    from cities_cms.search.service import SiteSearch
+
+    for i in range(12):
+        make_practice_model(
+            tree.practices,
+            title=f"Housing model {i}",
+            fast=True,
+            city=[tree.daugavpils, tree.poznan][i % 2],
+            start_year=2000 + i % 3,
+            status=["idea", "pilot"][i % 2],
+            themes=[tree.themes["housing"]] if i % 3 else [],
+        )
+    search = SiteSearch(Locale.objects.get(language_code="en"), data)
+    assert search.single_statement
+    results = search.results()
+    separate = search.facets(results)
+    expected_ids = [page.pk for page in results[5:10]]
+    facets, total, ids = search.run(5, 5)
+    assert total == search.total == results.count()
+    assert ids == expected_ids
+
+    def counts(facets):
+        return {f.name: [(v.value, v.count) for v in f.values] for f in facets}
+
+    assert counts(facets) == counts(separate)
+    if data == {"q": "housing"}:
+        assert total > 10 and counts(facets)["status"]
+
+
+def test_cached_facet_labels_follow_publishing(client, tree):
+    # The labels of facet values are cached between requests; publishing, unpublishing and
+    # saving a theme start afresh, so a new city is a facet value at once and can be filtered.
+    cities = [
+        v.value
+        for f in get(client, q="housing").context["facets"]
+        if f.name == "city"
+        for v in f.values
+    ]
+    assert "tartu" not in cities
+    assert get(client, q="housing", city="tartu").status_code == 400
+    tartu = make_city(tree.cities, title="Tartu", slug="tartu", country="EE", summary="Emajõgi.")
+    make_practice_model(tree.practices, title="Tartu housing", city=tartu, summary="Tenants.")
+    response = get(client, q="housing", city="tartu")
+    assert response.status_code == 200
+    assert titles(response) == ["Tartu housing"]
+    tartu.unpublish()
+    assert get(client, q="housing", city="tartu").status_code == 400
+    theme = tree.themes["housing"]
+    theme.name = "Homes"
+    theme.save()
+    labels = [
+        v.label
+        for f in get(client, q="housing").context["facets"]
+        if f.name == "theme"
+        for v in f.values
+    ]
+    assert "Homes" in labels
+
+
+# Highlighting ---------------------------------------------------------------------------------
+
+
+def test_highlight_escapes_then_marks():
+    text = 'Housing <script>alert("x")</script> & more housing'
+    html = str(highlight(text, "housing"))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert html.count("<mark>") == 2
+    assert "<mark>Housing</mark>" in html
+
+
+def test_highlight_ignores_diacritics_and_marks_whole_words():
+    html = str(highlight("Partnerzy spotkali się w Łodzi.", "lodzi"))
+    assert "<mark>Łodzi</mark>" in html
+
+
+def test_snippets_on_the_page_are_escaped(client, tree):
+    make_practice_model(
+        tree.practices,
+        title="Markup <b>zeppelin</b>",
+        summary='<img src=x onerror="alert(1)"> zeppelin hangar',
+    )
+    body = get(client, q="zeppelin").content.decode()
+    assert "<mark>zeppelin</mark>" in body
+    assert "<img src=x" not in body and "<b>zeppelin" not in body
+
+
+# Autocomplete -------------------------------------------------------------------------------
+
+
+def test_autocomplete_suggests_by_prefix_in_the_current_language(client, tree):
+    response = client.get("/search/suggest/", {"q": "riversi"})
+    assert response.status_code == 200
+    data = response.json()
+    assert [s["title"] for s in data["suggestions"]] == ["Riverside housing cooperative"]
+    assert data["suggestions"][0]["url"] == tree.housing.url
+    translate(tree.poznan, "pl", title="Poznań")
+    assert (
+        client.get("/search/suggest/", {"q": "pozna"}).json()["suggestions"][0]["title"] == "Poznań"
+    )
+    assert [
+        s["title"] for s in client.get("/pl/search/suggest/", {"q": "pozn"}).json()["suggestions"]
+    ] == ["Poznań"]
+
+
+@pytest.mark.parametrize("query", ["", "   ", '"', "((", "title:", "*"])
+def test_autocomplete_bad_input(client, tree, query):
+    response = client.get("/search/suggest/", {"q": query})
+    assert response.status_code == 200
+    assert response.json()["suggestions"] == []
+
+
+def test_autocomplete_too_long_is_400(client, tree):
+    assert client.get("/search/suggest/", {"q": "x" * 10_000}).status_code == 400
+
+
+def test_autocomplete_hides_drafts_and_private_pages(client, tree):
+    make_practice_model(tree.practices, title="Zeppelin draft", live=False)
+    make_private(make_practice_model(tree.practices, title="Zeppelin private"))
+    make_practice_model(tree.practices, title="Zeppelin public")
+    titles_ = [
+        s["title"] for s in client.get("/search/suggest/", {"q": "zeppe"}).json()["suggestions"]
+    ]
+    assert titles_ == ["Zeppelin public"]
+
+
+def test_header_has_a_search_box(client, tree):
+    body = client.get(tree.housing.url).content.decode()
+    assert 'role="search"' in body
+    assert 'action="/search/"' in body
