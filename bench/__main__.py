@@ -22,6 +22,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measured URL")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
+    parser.add_argument(
+        "--only",
+        choices=["pages", "translation", "search", "federation"],
+        action="append",
+        help="run only these benchmarks (repeatable); the results file keeps the others' figures",
+    )
     args = parser.parse_args(argv)
 
     workdir = tempfile.mkdtemp(prefix="cities_cms_bench_")
@@ -42,14 +48,23 @@ def main(argv=None):
     call_command("load_demo", password="bench-only-password", verbosity=0)
     setup_seconds = time.perf_counter() - started
 
-    from . import federation, pages, translation
+    from . import federation, pages, search, translation
 
-    page_figures = pages.run(args.seconds)
-    translation_figures = translation.run(args.seconds)
-    from . import search  # its own processes and databases (SQLite, PostgreSQL)
-
-    search_figures = search.run(args.seconds)
-    federation_figures = federation.run(args.seconds)
+    wanted = set(args.only or ["pages", "translation", "search", "federation"])
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "latest.json"
+    previous = json.loads(out.read_text()) if out.exists() and args.only else {}
+    page_figures = pages.run(args.seconds) if "pages" in wanted else previous.get("pages")
+    translation_figures = (
+        translation.run(args.seconds)
+        if "translation" in wanted
+        else previous.get("translation_status")
+    )
+    # Search builds its own databases (SQLite, PostgreSQL) in separate processes.
+    search_figures = search.run(args.seconds) if "search" in wanted else previous.get("search")
+    federation_figures = (
+        federation.run(args.seconds) if "federation" in wanted else previous.get("federation")
+    )
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -65,11 +80,19 @@ def main(argv=None):
         "search": search_figures,
         "federation": federation_figures,
     }
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "latest.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print_report(report, out)
+    return 0
 
-    plain = page_figures["plain_view"]
+
+def print_report(report, out):
+    from . import search
+
+    page_figures = report["pages"] or {"plain_view": None, "pages": [], "practice_models": "?"}
+    translation_figures = report["translation_status"]
+    federation_figures = report["federation"]
+    search_figures = report["search"]
+    plain = page_figures["plain_view"] or {"rps": 0, "ms_per_request": 0}
     print(f"\nPlain Django view: {plain['rps']:>8.1f} req/s  ({plain['ms_per_request']} ms)")
     print(f"{'page':<34}{'req/s':>9}{'ms':>9}{'ratio':>9}{'queries':>9}")
     for row in page_figures["pages"]:
@@ -77,27 +100,30 @@ def main(argv=None):
             f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
             f"{row['ratio_to_plain']:>9.3f}{row['queries']:>9}"
         )
-    t = translation_figures
-    print(
-        f"\nTranslation status: {t['source_pages']} pages x {t['locales']} locales "
-        f"({t['cells']} cells); all rows computed in {t['compute_all_rows_ms']} ms with "
-        f"{t['compute_all_rows_queries']} queries"
-    )
+    t = translation_figures or {"views": []}
+    if translation_figures:
+        print(
+            f"\nTranslation status: {t['source_pages']} pages x {t['locales']} locales "
+            f"({t['cells']} cells); all rows computed in {t['compute_all_rows_ms']} ms with "
+            f"{t['compute_all_rows_queries']} queries"
+        )
     for row in t["views"]:
         print(
             f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
             f"{'':>9}{row['queries']:>9}"
         )
     f = federation_figures
-    print(
-        f"\nFederation: initial sync of {f['documents']} documents x {len(f['locales'])} "
-        f"locales in {f['initial_sync']['seconds']} s ({f['initial_sync']['requests']} "
-        f"requests), peak RSS {f['peak_rss_mb_after_sync']} MB; no-change re-sync "
-        f"{f['resync_no_change']['requests']} request(s) in {f['resync_no_change']['seconds']} s"
-    )
-    search.print_figures(search_figures)
+    if f:
+        print(
+            f"\nFederation: initial sync of {f['documents']} documents x {len(f['locales'])} "
+            f"locales in {f['initial_sync']['seconds']} s ({f['initial_sync']['requests']} "
+            f"requests), peak RSS {f['peak_rss_mb_after_sync']} MB; no-change re-sync "
+            f"{f['resync_no_change']['requests']} request(s) in "
+            f"{f['resync_no_change']['seconds']} s"
+        )
+    if search_figures:
+        search.print_figures(search_figures)
     print(f"\n{page_figures['practice_models']} practice models; figures written to {out}")
-    return 0
 
 
 if __name__ == "__main__":

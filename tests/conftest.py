@@ -36,6 +36,23 @@ def _reset_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _wagtail_baseline_after_flush(request):
+    """Tests with real transactions start from Wagtail's baseline rows.
+
+    pytest-django empties every table after a ``transaction=True`` test; the root page,
+    default site, locale and root collection that Wagtail's data migrations made are gone for
+    the next such test. Recreate them (nothing changes when they exist).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from .browser.pages_conftest import ensure_wagtail_baseline
+
+    ensure_wagtail_baseline()
+
+
 @pytest.fixture(scope="module")
 def network_site(module_db):
     """A network site built once per module: home page as the site root, index pages, themes.

@@ -286,6 +286,41 @@ def test_facets_count_the_results(client, tree):
     assert years["2014"] == 1 and years["2016"] == 1 and years[str(year)] == 1
 
 
+def test_facet_values_show_their_counts_to_everyone(client, tree):
+    # The checkbox, its label and its count, written by the view (not by template tags).
+    response = get(client, q="housing")
+    body = " ".join(response.content.decode().split())
+    themes = next(f for f in response.context["facets"] if f.name == "theme").values
+    ids = [value.dom_id for value in themes]
+    assert ids == [f"cc-facet-theme-{n}" for n in range(1, len(themes) + 1)]
+    housing = next(value for value in themes if value.value == "housing")
+    assert f'<input type="checkbox" name="theme" value="housing" id="{housing.dom_id}">' in body
+    label = body.split(f'<label for="{housing.dom_id}">', 1)[1].split("</label>", 1)[0]
+    assert '<span aria-hidden="true">(3)</span>' in label
+    assert '<span class="cc-visually-hidden">, 3 results</span>' in label
+    assert '<span class="cc-visually-hidden">, 1 result</span>' in body
+
+
+def test_results_are_presented_from_their_own_tables(client, tree):
+    # The types of the page of results come with the ids: one query per type, no base rows.
+    from django.test import RequestFactory
+
+    from cities_cms.search.service import TYPES, _content_types, present
+
+    types = _content_types()
+    ids = [tree.seminar.pk, tree.housing.pk]
+    content_types = {tree.seminar.pk: types["seminar"], tree.housing.pk: types["practice_model"]}
+    request = RequestFactory().get("/search/")
+    without_types = present(ids, "housing", request)  # also finds the site of the request
+    with CaptureQueriesContext(connection) as queries:
+        items = present(ids, "housing", request, content_types)
+    assert [type(item["page"]) for item in items] == [TYPES["seminar"], TYPES["practice_model"]]
+    assert [item["url"] for item in items] == [tree.seminar.url, tree.housing.url]
+    tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in queries.captured_queries]
+    assert sorted(tables) == ['"cities_cms_practicemodelpage"', '"cities_cms_seminarpage"']
+    assert items == without_types
+
+
 def test_facet_filters_narrow_the_results(client, tree):
     assert titles(get(client, q="housing", city="poznan")) == ["Participatory budget"]
     assert set(titles(get(client, q="housing", country="LV"))) == {

@@ -17,7 +17,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField, Count, F, FloatField, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import Collate, ExtractYear
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -76,6 +76,23 @@ def _supports_materialized():
     if connection.vendor == "sqlite":
         return connection.Database.sqlite_version_info >= (3, 35)
     return connection.vendor == "postgresql"
+
+
+_MATCHING_IDS = 'SELECT "id" FROM {} WHERE "ct" = %s'
+
+
+def _any_of_array(sql):
+    """``column IN (SELECT id FROM matches ...)`` as ``column = ANY(ARRAY(SELECT ...))``.
+
+    Same rows. PostgreSQL estimates a filtered ``WITH`` query at a few rows and joins the
+    matching ids to the facet's table one by one (a nested loop of thousands of index scans);
+    with an array it runs one index scan over all of them, about a third faster.
+    """
+    subquery = _MATCHING_IDS.format(MATCHES)
+    marker = f" IN ({subquery})"
+    if marker not in sql:
+        raise ValueError("unexpected facet SQL")
+    return sql.replace(marker, f" = ANY(ARRAY({subquery}))")
 
 
 def _content_types():
@@ -265,6 +282,7 @@ class SiteSearch:
         """
         matches = self._matches_sql()
         counts = {name: Counter() for name in FACETS}
+        self.result_types = {}  # id -> content type id of the page of results, for present()
         if matches is None:
             self.total = 0
             return [self._facet(name, counts[name]) for name in FACETS], 0, []
@@ -273,9 +291,9 @@ class SiteSearch:
         order = '"score" DESC, "id" DESC' if self.query.strip() else '"published" DESC, "id" DESC'
         text = _text_cast
         page = (
-            f"SELECT 'page', {text('id')}, {text('position')}, NULL, NULL, 0 FROM "  # noqa: S608
-            f'(SELECT "id", ROW_NUMBER() OVER (ORDER BY {order}) AS position FROM '
-            f'(SELECT "id", "score", "published" FROM {MATCHES} ORDER BY {order} '
+            f"SELECT 'page', {text('id')}, {text('position')}, {text('ct')}, NULL, 0 FROM "  # noqa: S608
+            f'(SELECT "id", "ct", ROW_NUMBER() OVER (ORDER BY {order}) AS position FROM '
+            f'(SELECT "id", "ct", "score", "published" FROM {MATCHES} ORDER BY {order} '
             "LIMIT %s OFFSET %s) ranked) numbered"
         )
         types = (
@@ -293,6 +311,7 @@ class SiteSearch:
         for part, a, b, c, d, n in rows:
             if part == "page":
                 ranked.append((int(b), int(a)))
+                self.result_types[int(a)] = int(c)
             elif part == "type":
                 counts["type"][type_keys.get(int(a), "other")] += n
             elif part == "practice":
@@ -375,11 +394,17 @@ class SiteSearch:
         from ..snippets import Theme
 
         def matching(key):
-            return RawSQL(f'SELECT "id" FROM {MATCHES} WHERE "ct" = %s', (types[key],))  # noqa: S611, S608
+            return RawSQL(_MATCHING_IDS.format(MATCHES), (types[key],))  # noqa: S611
 
         empty = Value("", output_field=CharField())
+        # Grouped by city, year, then status (the annotations' order); on PostgreSQL the status
+        # in the "C" collation, whose byte comparison sorts thousands of rows faster than the
+        # database's language collation (equal values are equal in both).
+        status = F("status")
+        if connection.vendor == "postgresql":
+            status = Collate(status, "C")
         practice = PracticeModelPage.objects.filter(pk__in=matching("practice_model")).annotate(
-            _a=F("status"), _b=F("start_year"), _c=F("city_id")
+            _c=F("city_id"), _b=F("start_year"), _a=status
         )
         seminars = SeminarPage.objects.filter(pk__in=matching("seminar")).annotate(
             _a=empty, _b=ExtractYear("start"), _c=F("host_city_id")
@@ -415,6 +440,8 @@ class SiteSearch:
         ]:
             grouped = queryset.order_by().values("_a", "_b", "_c").annotate(_n=Count("pk"))
             sql, part_params = grouped.query.sql_with_params()
+            if connection.vendor == "postgresql":
+                sql = _any_of_array(sql)
             if name == "theme":
                 sqls.append(
                     f"SELECT '{name}', {text('t.key')}, NULL, NULL, NULL, g._n FROM ({sql}) g "  # noqa: S608
@@ -559,13 +586,18 @@ def _connect_signals():
 _connect_signals()
 
 
-def present(pages, query, request):
+def present(pages, query, request, content_types=None):
     """The pages of one page of results as dicts for the template (their specific types).
 
-    One query per page type among them, whatever their number. ``pages`` may be ids.
+    One query per page type among them, whatever their number. ``pages`` may be ids; with
+    ``content_types`` (id -> content type id, from ``SiteSearch.run``) each type's table is
+    read directly, without first reading the pages' base rows to learn their types.
     """
     ids = [getattr(page, "pk", page) for page in pages]
-    specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+    if content_types and all(pk in content_types for pk in ids):
+        specific = _specific_by_type(ids, content_types)
+    else:
+        specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
     types = {model: key for key, model in TYPES.items()}
     items = []
     for pk in ids:
@@ -584,6 +616,21 @@ def present(pages, query, request):
             }
         )
     return items
+
+
+def _specific_by_type(ids, content_types):
+    from django.contrib.contenttypes.models import ContentType
+
+    by_type = {}
+    for pk in ids:
+        by_type.setdefault(content_types[pk], []).append(pk)
+    pages = {}
+    for content_type_id, pks in by_type.items():
+        model = ContentType.objects.get_for_id(content_type_id).model_class()  # cached
+        if model is None:  # a page type whose code is gone: its base row
+            model = Page
+        pages.update((page.pk, page) for page in model.objects.filter(pk__in=pks))
+    return pages
 
 
 def _summary_text(page):

@@ -11,7 +11,10 @@ from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
@@ -38,6 +41,24 @@ def _toggle_url(data, name, value):
     query.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+def _prepare_facets(facets, data):
+    """What the template shows of each facet value, computed here once rather than by tags.
+
+    Its link that adds or removes it, its checkbox's id, its count and the count for screen
+    readers (the text of ``{% blocktranslate count %}``, whose message it uses).
+    """
+    for facet in facets:
+        for number, value in enumerate(facet.values, start=1):
+            value.url = _toggle_url(data, facet.name, value.value)
+            value.dom_id = f"cc-facet-{facet.name}-{number}"
+            count = localize(value.count)
+            value.count_text = count
+            value.count_label = mark_safe(  # noqa: S308 (a translation and digits)
+                ngettext("%(counter)s result", "%(counter)s results", value.count)
+                % {"counter": conditional_escape(count)}
+            )
 
 
 def _other_languages(query):
@@ -81,7 +102,9 @@ def search(request):
                 # The results of the page, their number and the facets in one query.
                 facets, total, ids = site_search.run((number - 1) * size, size)
                 results = _Counted(ids, total, offset=(number - 1) * size)
+                content_types = site_search.result_types
             else:
+                content_types = None
                 results = site_search.results()
                 facets = site_search.facets(results)
                 if site_search.database:
@@ -92,9 +115,7 @@ def search(request):
                 page_obj = paginator.page(number)
             except (PageNotAnInteger, EmptyPage) as exc:
                 raise Http404(gettext("There is no such page of results.")) from exc
-            for facet in facets:
-                for value in facet.values:
-                    value.url = _toggle_url(data, facet.name, value.value)
+            _prepare_facets(facets, data)
             query = form.cleaned_data["q"]
             words = query_terms(query, limit=10_000)
             without_page = data.copy()
@@ -110,7 +131,7 @@ def search(request):
                     "max_terms": settings.CITIES_CMS_SEARCH_MAX_TERMS,
                     "page_obj": page_obj,
                     "paginator": paginator,
-                    "results": present(list(page_obj.object_list), query, request),
+                    "results": present(list(page_obj.object_list), query, request, content_types),
                     "facets": facets,
                     "filters_active": any(form.cleaned_data.get(name) for name in FACETS),
                     "clear_filters_url": f"?{clear_filters.urlencode()}",
