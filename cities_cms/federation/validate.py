@@ -21,6 +21,7 @@ from django.core.validators import EmailValidator
 from wagtail.models import Locale
 
 from ..conf import settings
+from ..pages.practice import EvidenceLevel, Licence, PracticeStatus, Stakeholder
 from . import sanitise
 
 PROTOCOL = "cities-cms/1"
@@ -29,16 +30,12 @@ REF = re.compile(r"^m[0-9]{1,4}\Z")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?\Z", re.IGNORECASE)
 MAX_VERSION = 2**63 - 1
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/webp", "image/gif"}
-LICENCES = {"CC-BY-4.0", "CC-BY-SA-4.0", "CC0-1.0", "all-rights-reserved"}
 TOMBSTONE_REASONS = {"unshared", "unpublished", "private", "deleted"}
-STATUSES = {"idea", "pilot", "implemented", "evaluated"}
-EVIDENCE_LEVELS = {
-    "described",
-    "monitored",
-    "evaluated_internally",
-    "evaluated_independently",
-}
-STAKEHOLDER_KINDS = {"university", "business", "citizens", "ngo", "public"}
+# The page model's own choices: what a peer may send is what a page here can hold.
+LICENCES = set(Licence.values)
+STATUSES = set(PracticeStatus.values)
+EVIDENCE_LEVELS = set(EvidenceLevel.values)
+STAKEHOLDER_KINDS = {value for value, _label in Stakeholder._meta.get_field("kind").choices}
 
 TOP_FIELDS_DOCUMENT = {
     "protocol",
