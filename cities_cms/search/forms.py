@@ -9,17 +9,27 @@ from ..conf import settings
 from ..pages.practice import PracticeStatus
 from .service import FACET_LABELS, TYPE_LABELS
 
+YEARS = [(str(year), str(year)) for year in range(1900, 2101)]
+
+
+def _countries():
+    return list(countries)
+
+
+def _years():
+    return YEARS
+
 
 class SearchForm(forms.Form):
+    # Long lists of choices are given as callables: a form's fields are deep copies of these,
+    # and copying 450 choices for every search cost more than a millisecond.
     q = forms.CharField(label=_("Search for"), required=False, strip=True)
     type = forms.MultipleChoiceField(required=False, choices=list(TYPE_LABELS.items()))
     theme = forms.MultipleChoiceField(required=False)
     city = forms.MultipleChoiceField(required=False)
-    country = forms.MultipleChoiceField(required=False, choices=list(countries))
+    country = forms.MultipleChoiceField(required=False, choices=_countries)
     status = forms.MultipleChoiceField(required=False, choices=PracticeStatus.choices)
-    year = forms.MultipleChoiceField(
-        required=False, choices=[(str(y), str(y)) for y in range(1900, 2101)]
-    )
+    year = forms.MultipleChoiceField(required=False, choices=_years)
 
     def __init__(self, data=None, *, vocabulary, **kwargs):
         super().__init__(data, **kwargs)

@@ -323,6 +323,8 @@ class SiteSearch:
             elif part == "city":
                 self._count_place(counts, n, city=c, country=d)
         self.total = sum(counts["type"].values())
+        # Counted by the text of the city's key (hundreds of groups), converted once per city.
+        counts["city"] = Counter({uuid.UUID(key): n for key, n in counts["city"].items()})
         ids = [pk for _position, pk in sorted(ranked)]
         return [self._facet(name, counts[name]) for name in FACETS], self.total, ids
 
@@ -331,9 +333,9 @@ class SiteSearch:
         if status:
             counts["status"][status] += n
         if year is not None:
-            counts["year"][str(int(float(year)))] += n
+            counts["year"][year if year.isdigit() else str(int(float(year)))] += n
         if city is not None:
-            counts["city"][uuid.UUID(city)] += n
+            counts["city"][city] += n
             counts["country"][country] += n
 
     def _matches_sql(self):
