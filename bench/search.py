@@ -163,16 +163,21 @@ def fill(count, batch_size=1000):
 
 
 def analyze():
-    """PostgreSQL: refresh the planner's statistics after the bulk fill, as autovacuum soon
-    does on a production database; measured right after the fill, the last locale filled was
-    planned as if its pages did not exist (its p95 almost doubled). SQLite keeps no statistics
-    unless asked (Django never runs ANALYZE there), so it is measured as it is."""
+    """PostgreSQL: ``VACUUM ANALYZE`` after the bulk fill, as autovacuum soon does on a
+    production database after that many changes.
+
+    ANALYZE refreshes the planner's statistics: measured right after the fill, the last locale
+    filled was planned as if its pages did not exist (its p95 almost doubled). VACUUM moves
+    the entries that the bulk insert left in the GIN indexes' pending lists into the indexes
+    (until then PostgreSQL scans every index entry: about 7 ms more per search) and sets the
+    visibility map that index-only scans need. SQLite keeps no statistics unless asked
+    (Django never runs ANALYZE there), so it is measured as it is."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
 
 
 # Measuring ----------------------------------------------------------------------------------

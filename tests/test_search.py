@@ -10,6 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from wagtail.models import Page
 
 from cities_cms.search.service import invalidate_vocabularies
@@ -537,3 +540,29 @@ def test_header_has_a_search_box(client, tree):
     body = client.get(tree.housing.url).content.decode()
     assert 'role="search"' in body
     assert 'action="/search/"' in body
+
+
+@given(st.text(max_size=60))
+@hypothesis_settings(max_examples=300, deadline=None)
+def test_highlight_folds_character_by_character(text):
+    # Highlighting finds words on a folded copy that must line up with the text: one
+    # character for each (the ASCII fast path and the cache of folded characters included).
+    from cities_cms.search.text import _fold_same_length
+
+    folded = _fold_same_length(text)
+    assert len(folded) == len(text)
+    assert folded == "".join((fold(c)[:1] or " ") for c in text)
+
+
+@pytest.mark.django_db
+def test_practice_model_facets_have_a_covering_index_on_postgresql():
+    # Migration 0003: the search page's practice-model facets read city, start year and
+    # status from an index on the primary key (an index-only scan). PostgreSQL only.
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL index (SQLite looks rows up by rowid)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'cities_cms_practicemodel_facets'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "(page_ptr_id) INCLUDE (city_id, start_year, status)" in definition

@@ -129,12 +129,22 @@ def highlight(text, query, *, length=None):
     return mark_safe(prefix + "".join(pieces) + suffix)  # noqa: S308 (every piece is escaped)
 
 
+_FOLDED_CHARS = {}
+
+
 def _fold_same_length(text):
+    """``fold(text)`` with one character for each character of ``text``."""
+    if text.isascii():
+        return text.lower()
     out = []
     for char in text:
-        folded = fold(char)
-        if len(folded) != 1:
-            folded = folded[:1] or " "
+        folded = _FOLDED_CHARS.get(char)
+        if folded is None:
+            folded = fold(char)
+            if len(folded) != 1:
+                folded = folded[:1] or " "
+            if len(_FOLDED_CHARS) < 10_000:  # bounded: texts may hold any character
+                _FOLDED_CHARS[char] = folded
         out.append(folded)
     return "".join(out)
 
