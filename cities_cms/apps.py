@@ -12,6 +12,8 @@ class CitiesCmsConfig(AppConfig):
         from wagtail.signals import page_published
 
         from . import checks  # noqa: F401  (registers the system checks)
+        from .content_cache import connect_signals
         from .translation.fields import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="cities_cms_sync_m2m")
+        connect_signals()

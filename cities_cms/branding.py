@@ -82,3 +82,34 @@ class BrandingSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("branding")
         verbose_name_plural = _("branding")
+
+    @classmethod
+    def base_queryset(cls):
+        return super().base_queryset().select_related("logo")
+
+    @classmethod
+    def for_request(cls, request):
+        """The site's branding for public pages, with its logo, from the content cache.
+
+        Wagtail's own ``for_request`` reads it (and then the logo) on every request, and
+        creates the row when there is none. The admin edits the row itself (``for_site``);
+        saving it forgets the cached copy.
+        """
+        from wagtail.models import Site
+
+        from .content_cache import get_or_compute
+
+        attr_name = cls.get_cache_attr_name()
+        if hasattr(request, attr_name):
+            return getattr(request, attr_name)
+        site = Site.find_for_request(request)
+        if site is None:
+            return super().for_request(request)
+        def compute():
+            # Unlike for_site, a page view writes nothing: without a row, the defaults.
+            return cls.base_queryset().filter(site=site).first() or cls(site=site)
+
+        instance = get_or_compute(f"branding.{site.pk}", compute)
+        instance._request = request
+        setattr(request, attr_name, instance)
+        return instance

@@ -56,6 +56,10 @@ DEFAULTS = {
     "CITIES_CMS_MAP_BOUNDS": (-11.0, 35.0, 32.0, 60.0),
     # Product identifier written into ICS files.
     "CITIES_CMS_ICS_PRODID": "-//cities_cms//Cities network calendar//EN",
+    # Seconds that values derived from content (menu, branding, private sections, facet
+    # labels) stay in Django's cache at most; any change to content forgets them at once
+    # (cities_cms.content_cache). 0 turns this cache off.
+    "CITIES_CMS_CONTENT_CACHE_SECONDS": 60,
     # --- Search (docs/search.md) ---
     # Results per page of the search page, and suggestions of the autocomplete endpoint.
     "CITIES_CMS_SEARCH_PAGE_SIZE": 10,

@@ -12,20 +12,19 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import CharField, Count, F, FloatField, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, ExtractYear
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
+from .. import content_cache
 from ..pages import CityPage, PracticeModelPage, SeminarPage
 from ..pages.practice import PracticeStatus
 from .text import highlight, query_terms
@@ -121,32 +120,19 @@ class Facet:
         return [value for value in self.values if value.selected]
 
 
-VOCABULARY_CACHE_SECONDS = 60
-_VOCABULARY_GENERATION = "cities_cms.search.vocabulary.generation"
-
-
 class Vocabulary:
     """The labels of facet values in one locale: themes and cities.
 
-    Read from Django's cache when it can (four queries otherwise). Publishing, unpublishing,
-    moving or deleting a page, saving or deleting a theme or a view restriction starts a new
-    generation of the cache (``invalidate_vocabularies``); entries also expire after
-    ``VOCABULARY_CACHE_SECONDS``, which bounds how stale another process's local-memory cache
-    can be.
+    Read from ``cities_cms.content_cache`` when it can (four queries otherwise): publishing,
+    unpublishing, moving or deleting a page, saving or deleting a theme or a view restriction
+    computes them afresh.
     """
 
     def __init__(self, locale):
         self.locale = locale
-        generation = cache.get(_VOCABULARY_GENERATION)
-        if generation is None:
-            generation = uuid.uuid4().hex
-            cache.set(_VOCABULARY_GENERATION, generation, None)
-        key = f"cities_cms.search.vocabulary.{generation}.{locale.pk}"
-        cached = cache.get(key)
-        if cached is None:
-            cached = self._load(locale)
-            cache.set(key, cached, VOCABULARY_CACHE_SECONDS)
-        self.themes, self.cities = cached
+        self.themes, self.cities = content_cache.get_or_compute(
+            f"search.vocabulary.{locale.pk}", lambda: self._load(locale)
+        )
         self.city_keys_by_slug = {slug: key for key, (slug, _t, _c) in self.cities.items()}
 
     @staticmethod
@@ -205,7 +191,7 @@ class SiteSearch:
         Aliases and expired pages are left out by id (search backends can filter on ids but
         not on those fields); without ``exclude`` the caller leaves them out itself.
         """
-        pages = Page.objects.live().public().filter(locale=self.locale)
+        pages = content_cache.public(Page.objects.live().filter(locale=self.locale))
         if exclude:
             excluded = Page.objects.filter(locale=self.locale).filter(self._excluded())
             pages = pages.exclude(id__in=self._ids(excluded))
@@ -567,28 +553,8 @@ class SiteSearch:
 
 
 def invalidate_vocabularies(**kwargs):
-    """Forget the cached vocabularies of every locale (a signal receiver)."""
-    cache.delete(_VOCABULARY_GENERATION)
-
-
-def _invalidate_on_model_change(sender, **kwargs):
-    from ..snippets import Theme
-
-    if issubclass(sender, Page | Theme | PageViewRestriction):
-        invalidate_vocabularies()
-
-
-def _connect_signals():
-    from wagtail.signals import page_published, page_unpublished, post_page_move
-
-    uid = "cities_cms.search.vocabulary"
-    for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(invalidate_vocabularies, dispatch_uid=uid)
-    for signal in (post_save, post_delete):
-        signal.connect(_invalidate_on_model_change, dispatch_uid=uid)
-
-
-_connect_signals()
+    """Forget the cached vocabularies of every locale (and every other cached content value)."""
+    content_cache.invalidate()
 
 
 def present(pages, query, request, content_types=None):

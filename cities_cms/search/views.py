@@ -18,6 +18,7 @@ from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
+from .. import content_cache
 from ..conf import settings
 from .forms import SearchForm
 from .service import FACETS, SiteSearch, Vocabulary, present, search_backend
@@ -76,9 +77,16 @@ def _other_languages(query):
     return links
 
 
+def _active_locale():
+    """``Locale.get_active()``, from the content cache (locales seldom change)."""
+    return content_cache.get_or_compute(
+        f"locale.{translation.get_language()}", Locale.get_active
+    )
+
+
 @require_safe
 def search(request):
-    locale = Locale.get_active()
+    locale = _active_locale()
     data = _clean_query_dict(request.GET)
     vocabulary = Vocabulary(locale)
     form = SearchForm(data or None, vocabulary=vocabulary)
@@ -158,7 +166,7 @@ def autocomplete(request):
         )
     suggestions = []
     if query_terms(query):
-        locale = Locale.get_active()
+        locale = _active_locale()
         site_search = SiteSearch(locale, {}, vocabulary=_NoVocabulary())
         backend = search_backend(locale.language_code)
         limit = settings.CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT

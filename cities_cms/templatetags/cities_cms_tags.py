@@ -10,7 +10,7 @@ from django import template
 from django.conf import settings as django_settings
 from django.db.models import prefetch_related_objects
 
-from .. import jsonld
+from .. import content_cache, jsonld
 from ..conf import NETWORK_LANGUAGES
 from ..snippets import Theme
 
@@ -203,7 +203,10 @@ def _site_root(context):
         root = site.root_page
         locale_id = getattr(page, "locale_id", None)
         if locale_id and root.locale_id != locale_id:
-            root = root.get_translation_or_none(locale_id) or root
+            root = content_cache.get_or_compute(
+                f"site-root.{site.pk}.{locale_id}",
+                lambda: root.get_translation_or_none(locale_id) or root,
+            )
         return root
 
     return _request_cache(request, f"site-root-{getattr(page, 'locale_id', '')}", compute)
@@ -248,7 +251,10 @@ def primary_navigation(context):
         return []
 
     def compute():
-        return list(root.get_children().live().public().in_menu())
+        return content_cache.get_or_compute(
+            f"menu.{root.pk}",
+            lambda: list(content_cache.public(root.get_children().live().in_menu())),
+        )
 
     children = _request_cache(request, f"menu-{root.pk}", compute)
     path = getattr(page, "path", "") or ""

@@ -1,0 +1,114 @@
+"""Values derived from content, kept in Django's cache between requests.
+
+What every public page asks for and rarely changes is read from here: the site's menu, its
+branding (with the logo), the private sections, the locales, the search page's facet labels.
+``get_or_compute(name, compute)`` returns the cached value of ``name`` or computes and stores
+it.
+
+Every key carries a *generation*, itself kept in the cache. Saving or deleting a page, a theme,
+a view restriction, a site, a locale, an image or a site setting, and publishing, unpublishing
+or moving a page, start a new generation (``invalidate``), so the next request computes every
+value afresh. Entries also expire after ``CITIES_CMS_CONTENT_CACHE_SECONDS`` (60): with a cache
+that is not shared between processes (Django's default local-memory cache under a server with
+several worker processes) another process's copy can be that much out of date. Production
+sites should configure a shared cache (Redis, Memcached or the database cache); set the
+setting to 0 to turn this cache off.
+"""
+
+import functools
+import uuid
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+from .conf import settings
+
+GENERATION = "cities_cms.content.generation"
+_MISSING = object()
+
+
+def _generation():
+    generation = cache.get(GENERATION)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.set(GENERATION, generation, None)
+    return generation
+
+
+def get_or_compute(name, compute):
+    """The cached value of ``name`` in this generation, else ``compute()`` (then stored)."""
+    timeout = settings.CITIES_CMS_CONTENT_CACHE_SECONDS
+    if not timeout:
+        return compute()
+    key = f"cities_cms.content.{_generation()}.{name}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
+
+
+def invalidate(**kwargs):
+    """Forget every cached value (a signal receiver)."""
+    cache.delete(GENERATION)
+
+
+@functools.cache
+def _senders():
+    from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+    from wagtail.images.models import AbstractImage
+    from wagtail.models import Locale, Page, PageViewRestriction, Site
+
+    from .snippets import Theme
+
+    return (
+        Page,
+        Theme,
+        PageViewRestriction,
+        Site,
+        Locale,
+        AbstractImage,
+        BaseSiteSetting,
+        BaseGenericSetting,
+    )
+
+
+def _invalidate_on_model_change(sender, **kwargs):
+    if issubclass(sender, _senders()):
+        invalidate()
+
+
+def connect_signals():
+    """Called by the app's ``ready()``."""
+    from wagtail.signals import page_published, page_unpublished, post_page_move
+
+    uid = "cities_cms.content_cache"
+    for signal in (page_published, page_unpublished, post_page_move):
+        signal.connect(invalidate, dispatch_uid=uid)
+    for signal in (post_save, post_delete):
+        signal.connect(_invalidate_on_model_change, dispatch_uid=uid)
+
+
+# Cached equivalents of Wagtail queries ------------------------------------------------------
+
+
+def private_sections():
+    """``(path, depth)`` of every page with a view restriction, cached."""
+
+    def compute():
+        from wagtail.models import PageViewRestriction
+
+        rows = PageViewRestriction.objects.values_list("page__path", "page__depth")
+        return sorted(set(rows))
+
+    return get_or_compute("private_sections", compute)
+
+
+def public(queryset):
+    """``queryset.public()`` (pages outside every private section) without its query."""
+    from django.db.models import Q
+
+    private = Q()
+    for path, depth in private_sections():
+        private |= Q(path__startswith=path, depth__gte=depth)
+    return queryset.exclude(private) if private else queryset
