@@ -25,6 +25,7 @@ def run(args, tmp_path, **env):
             "ALLOWED_HOSTS",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
             "DEEPL_AUTH_KEY",
+            "REDIS_URL",
         }
     }
     environment["CITIES_CMS_VAR_DIR"] = str(tmp_path / "var")  # never touch the repo's var/
@@ -119,3 +120,37 @@ def test_elasticsearch_url_switches_the_search_backend(tmp_path):
     values = read_settings(tmp_path, ELASTICSEARCH_URL="http://search.example.org:9200")
     assert values["search"] == "cities_cms.search.backends.elasticsearch9"
     assert values["urls"] == ["http://search.example.org:9200"]
+
+
+CACHE_SCRIPT = (
+    "import django, sys; django.setup(); from django.core.cache import cache; "
+    "from django.conf import settings; print(settings.CACHES['default']['BACKEND']); "
+    "sys.argv[1] == 'set' and cache.set('shared', 'by another process', 60); "
+    "print(cache.get('shared'))"
+)
+
+
+def test_production_cache_is_shared_by_the_worker_processes(tmp_path):
+    # The content cache (menus, branding) and the registration rate limit must agree between
+    # the server's processes: two interpreters see each other's entries.
+    first = run(["-c", CACHE_SCRIPT, "set"], tmp_path, **production_env())
+    assert first.returncode == 0, first.stderr
+    second = run(["-c", CACHE_SCRIPT, "get"], tmp_path, **production_env())
+    assert second.returncode == 0, second.stderr
+    backend, value = second.stdout.strip().splitlines()[-2:]
+    assert backend == "django.core.cache.backends.filebased.FileBasedCache"
+    assert value == "by another process"
+    assert (tmp_path / "var" / "cache").is_dir()
+
+
+def test_production_cache_on_redis_when_configured(tmp_path):
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default']['LOCATION'])"
+    )
+    result = run(["-c", script], tmp_path, **production_env(REDIS_URL="redis://127.0.0.1:6390/1"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6390/1",
+    ]

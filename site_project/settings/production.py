@@ -39,6 +39,25 @@ STORAGES["staticfiles"] = {
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
 }
 
+# A cache that every worker process of the server shares: the content cache (menus, branding,
+# facet labels: cities_cms.content_cache), the registration rate limit and Wagtail's renditions
+# must not differ from one process to the next. Files under var/ by default; REDIS_URL for a
+# Redis server (install the "redis" package), e.g. when several machines serve the site.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
 if os.environ.get("EMAIL_URL") is None:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
