@@ -566,3 +566,19 @@ def test_practice_model_facets_have_a_covering_index_on_postgresql():
         )
         (definition,) = cursor.fetchone()
     assert "(page_ptr_id) INCLUDE (city_id, start_year, status)" in definition
+
+
+def test_autocomplete_says_how_many_in_the_languages_plural_forms(client, tree):
+    # The script cannot know each language's plural forms: the endpoint says it for it.
+    pages = [make_practice_model(tree.practices, title=f"Zeppelin {i}") for i in range(5)]
+    data = client.get("/search/suggest/", {"q": "zeppe"}).json()
+    assert len(data["suggestions"]) == 5
+    assert data["summary"] == "5 suggestions"
+    assert client.get("/search/suggest/", {"q": "zzyzx"}).json()["summary"] == ""
+    # Polish has three forms: 1 sugestia, 3 sugestie, 5 sugestii.
+    for page in pages[:3]:
+        translate(page, "pl", title=page.title)
+    assert client.get("/pl/search/suggest/", {"q": "zeppe"}).json()["summary"] == "3 sugestie"
+    for page in pages[3:]:
+        translate(page, "pl", title=page.title)
+    assert client.get("/pl/search/suggest/", {"q": "zeppe"}).json()["summary"] == "5 sugestii"

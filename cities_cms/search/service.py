@@ -44,6 +44,13 @@ TYPE_LABELS = {
     "practice_model": _("Practice models"),
     "other": _("Other pages"),
 }
+# What one result is, shown beside it.
+KIND_LABELS = {
+    "city": _("City"),
+    "seminar": _("Seminar"),
+    "practice_model": _("Practice model"),
+    "other": _("Page"),
+}
 FACET_LABELS = {
     "type": _("Type"),
     "theme": _("Theme"),
@@ -581,7 +588,7 @@ def present(pages, query, request, content_types=None):
                 "page": page,
                 "url": page.get_url(request),
                 "kind": kind,
-                "kind_label": TYPE_LABELS[kind],
+                "kind_label": KIND_LABELS[kind],
                 "title": highlight(page.title, query, length=400) if query else page.title,
                 "snippet": highlight(_summary_text(page), query),
             }

@@ -175,7 +175,14 @@ def autocomplete(request):
             {"title": item["title"], "url": item["url"], "kind": str(item["kind_label"])}
             for item in present(list(results), "", request)
         ]
-    return JsonResponse({"query": query, "suggestions": suggestions})
+    count = len(suggestions)
+    # For screen readers, with the language's plural forms (the script cannot know them).
+    summary = ngettext("%(count)s suggestion", "%(count)s suggestions", count) % {
+        "count": count
+    }
+    return JsonResponse(
+        {"query": query, "suggestions": suggestions, "summary": summary if count else ""}
+    )
 
 
 def _page_number(value):

@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from wagtail.models import Locale
 
 from cities_cms.conf import settings as cities_settings
@@ -291,6 +292,28 @@ def check_filters_without_javascript(tab, base_url) -> list[str]:
     return problems
 
 
+def check_search_suggestions(tab, base_url) -> list[str]:
+    """Typing in the search box offers suggestions (a <datalist>) and says how many."""
+    tab.goto(f"{base_url}/search/")
+    tab.locator("#id_q").press_sequentially("daugav", delay=40)
+    try:
+        tab.wait_for_function(
+            "(list => list && list.options.length)(document.querySelector('datalist'))",
+            timeout=10_000,
+        )
+    except PlaywrightTimeoutError:
+        return ["typing 'daugav' in the search box offered no suggestions"]
+    options = tab.eval_on_selector_all("datalist option", "options => options.map(o => o.value)")
+    status = (tab.locator("form[data-cc-suggest] [role=status]").text_content() or "").strip()
+    problems = []
+    if not any("Daugavpils" in option for option in options):
+        problems.append(f"suggestions for 'daugav' without Daugavpils: {options}")
+    expected = f"{len(options)} suggestion" + ("" if len(options) == 1 else "s")
+    if status != expected:
+        problems.append(f"the status says {status!r}, expected {expected!r}")
+    return problems
+
+
 def test_every_public_page_type(page, browser, live_server):
     """All page types (JavaScript on), then the listing filters with JavaScript off."""
     load_time = load_demo()
@@ -301,6 +324,7 @@ def test_every_public_page_type(page, browser, live_server):
         for label, path, status, lang in demo_targets()
     ]
     audit_time = time.monotonic() - started
+    suggestion_problems = check_search_suggestions(page, live_server.url)
 
     started = time.monotonic()
     nojs_external: list[str] = []
@@ -324,6 +348,9 @@ def test_every_public_page_type(page, browser, live_server):
     if failed:
         report.append(f"{len(failed)} of {len(audits)} page types have problems:")
         report.append(format_problems(audits))
+    if suggestion_problems:
+        report.append("Search suggestions:")
+        report.extend(f"  - {problem}" for problem in suggestion_problems)
     if nojs_problems:
         report.append("Listing filters without JavaScript:")
         report.extend(f"  - {problem}" for problem in nojs_problems)

@@ -24,8 +24,6 @@
   status.className = "cc-visually-hidden";
   status.setAttribute("role", "status");
   form.appendChild(status);
-  var lang = document.documentElement.lang || "en";
-  var words = window.Intl && Intl.PluralRules ? new Intl.PluralRules(lang) : null;
   var timer = null;
   var last = "";
   input.addEventListener("input", function () {
@@ -47,11 +45,8 @@
             option.label = item.kind;
             list.appendChild(option);
           });
-          // The sentence comes from the page (translated there), e.g. "{n} suggestions".
-          var count = data.suggestions.length;
-          var key = words && words.select(count) === "one" ? "ccSuggestOne" : "ccSuggestMany";
-          var template = form.dataset[key];
-          status.textContent = count && template ? template.replace("{n}", count) : "";
+          // The sentence comes translated from the server, in the language's plural form.
+          status.textContent = data.summary || "";
         })
         .catch(function () {});
     }, 200);
