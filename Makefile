@@ -59,8 +59,8 @@ demo: export CITIES_CMS_FEDERATION_BASE_URL ?= http://127.0.0.1:8000
 demo: venv
 	mkdir -p "$${CITIES_CMS_VAR_DIR:-var}"
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py cities_cms_setup  # creates the federation key, prints its fingerprint
+	$(PY) manage.py load_demo --federation-key  # the key first: approved shared models enter the feed
+	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # A second instance of the demo with its own database, media and key (README: "Two instances").
@@ -72,8 +72,8 @@ demo-peer: export WAGTAILADMIN_BASE_URL := http://127.0.0.1:8001
 demo-peer: venv
 	mkdir -p var/peer
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
-	$(PY) manage.py cities_cms_setup  # creates its federation key, prints the fingerprint
+	$(PY) manage.py load_demo --federation-key
+	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8001
 
 test: venv $(AXE_DEP)

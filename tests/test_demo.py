@@ -15,6 +15,9 @@ PASSWORD = "x-demo-password-for-tests-only"
 
 def counts():
     from django.contrib.auth.models import Group
+    from wagtail.models import Revision, WorkflowState
+
+    from cities_cms.federation.models import OutboundRecord
     from wagtail.documents import get_document_model
     from wagtail.images import get_image_model
 
@@ -27,15 +30,30 @@ def counts():
         "documents": get_document_model().objects.count(),
         "groups": Group.objects.count(),
         "locales": Locale.objects.count(),
+        "revisions": Revision.objects.count(),
+        "workflow states": WorkflowState.objects.count(),
+        "outbound records": OutboundRecord.objects.count(),
     }
 
 
 @pytest.fixture(scope="module")
-def demo(module_db):
-    call_command("load_demo", password=PASSWORD, stdout=StringIO())
-    first = counts()
-    call_command("load_demo", password=PASSWORD, stdout=StringIO())
-    return {"first": first, "second": counts()}
+def demo(module_db, tmp_path_factory):
+    # As `make demo` runs it: with a federation key (in a folder of the test's own), so that
+    # the shared practice models enter the feed as the demo approves them.
+    from django.test import Client, override_settings
+
+    from cities_cms.federation import identity
+
+    key = tmp_path_factory.mktemp("demo_key") / "federation.pem"
+    with override_settings(CITIES_CMS_FEDERATION_KEY_FILE=str(key)):
+        identity._cache.clear()
+        call_command("load_demo", password=PASSWORD, federation_key=True, stdout=StringIO())
+        first = counts()
+        call_command("load_demo", password=PASSWORD, federation_key=True, stdout=StringIO())
+        second = counts()
+        feed = Client().get("/federation/feed/").json()
+    identity._cache.clear()
+    return {"first": first, "second": second, "feed": feed}
 
 
 @pytest.fixture
@@ -106,3 +124,21 @@ def test_latvian_home(demo, db, client):
     response = client.get("/lv/")
     assert response.status_code == 200
     assert '<html lang="lv"' in response.content.decode()
+
+
+def test_the_demo_shares_its_approved_practice_models(demo, db, english):
+    # The demo approves its shared practice models for the network (as a coordinator would),
+    # so its federation feed serves them: a second instance (make demo-peer) receives them.
+    from cities_cms.federation.outbound import is_copy
+
+    own_shared = {
+        str(page.translation_key)
+        for page in PracticeModelPage.objects.live().filter(shared=True, locale=english)
+        if not is_copy(page.translation_key)
+    }
+    assert len(own_shared) >= 3
+    served = {item["document"]["id"] for item in demo["feed"]["items"]}
+    assert served == own_shared
+    unshared = PracticeModelPage.objects.filter(shared=False, locale=english)
+    assert unshared.exists()
+    assert not served & {str(page.translation_key) for page in unshared}

@@ -206,3 +206,35 @@ def load_partner_copies(count=None):
             kind = {"imported": "created", "updated": "updated"}.get(outcome.status, "unchanged")
             count.add("shared by partners", kind)
     return outcomes
+
+
+def approve_shared_practice_models(user, count=None):
+    """Network approval of the demo's own shared practice models, as a coordinator would give it.
+
+    A shared practice model leaves the site (the federation feed, at /federation/feed/) only
+    once its live revision passed the practice model section's network approval step. The
+    demo approves every such step as ``user`` (the demo's superuser), so that a second
+    instance (``make demo-peer``) that adds this one as a peer receives them at once.
+    Idempotent: an approved practice model is left alone.
+    """
+    from wagtail.models import Locale, WorkflowState
+
+    from cities_cms.federation.outbound import is_copy, is_network_approved
+    from cities_cms.pages import PracticeModelPage
+
+    default = Locale.get_default()
+    pages = PracticeModelPage.objects.live().filter(shared=True, locale=default).order_by("pk")
+    for page in pages:
+        if is_copy(page.translation_key) or is_network_approved(page):
+            if count is not None:
+                count.add("approved for the network", "unchanged")
+            continue
+        workflow = page.get_workflow()
+        page.save_revision(user=user)
+        state = workflow.start(page, user)
+        while state.status == WorkflowState.STATUS_IN_PROGRESS:
+            task_state = state.current_task_state
+            task_state.task.specific.on_action(task_state, user, "approve")
+            state = WorkflowState.objects.get(pk=state.pk)
+        if count is not None:
+            count.add("approved for the network", "created")

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cities_cms.setup import run_setup
+from site_project.demo.federation import approve_shared_practice_models
 from site_project.demo.loader import DemoLoader
 from site_project.demo.states import load_translation_states
 
@@ -32,11 +33,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--username", default="admin", help="Username of the superuser (default: admin)."
         )
+        parser.add_argument(
+            "--federation-key",
+            action="store_true",
+            help="Create this site's federation key first (as cities_cms_setup does), so that "
+            "the shared practice models enter the federation feed as they are approved.",
+        )
 
     def handle(self, *args, **options):
         started = time.monotonic()
         password = options.get("password") or secrets.token_urlsafe(12)
         username = options.get("username") or "admin"
+        if options.get("federation_key"):
+            from cities_cms.federation import identity
+
+            identity.ensure_key()
+            self.stdout.write(f"federation key {identity.current_identity().fingerprint}")
         with transaction.atomic():
             loader = DemoLoader(self.stdout)
             loader.load_media()
@@ -48,6 +60,8 @@ class Command(BaseCommand):
             loader.load_pages(home, network)
             user_created = self.ensure_admin(username, password)
             load_translation_states(loader.count, self.admin)
+            # The shared practice models, approved for the network: the feed serves them.
+            approve_shared_practice_models(self.admin, loader.count)
             # Again, now that the translated trees exist: translators get permissions on them,
             # and the translated sections get their workflows.
             run_setup(parent=home.pk)
