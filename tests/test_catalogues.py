@@ -30,6 +30,9 @@ from django.utils.translation.template import templatize
 import cities_cms
 from cities_cms.conf import NETWORK_LANGUAGES
 
+# It never uses the test database: run once, in the SQLite pass (Makefile).
+pytestmark = pytest.mark.database_independent
+
 PACKAGE_DIR = Path(cities_cms.__file__).resolve().parent
 LOCALE_DIR = PACKAGE_DIR / "locale"
 LANGUAGES = [code for code, _name in NETWORK_LANGUAGES]

@@ -15,11 +15,11 @@ PASSWORD = "x-demo-password-for-tests-only"
 
 def counts():
     from django.contrib.auth.models import Group
+    from wagtail.documents import get_document_model
+    from wagtail.images import get_image_model
     from wagtail.models import Revision, WorkflowState
 
     from cities_cms.federation.models import OutboundRecord
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
 
     return {
         "pages": Page.objects.count(),

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# It never uses the test database: run once, in the SQLite pass (Makefile).
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# It never uses the test database: run once, in the SQLite pass (Makefile).
+pytestmark = pytest.mark.database_independent
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 

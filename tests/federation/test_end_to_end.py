@@ -25,6 +25,9 @@ from cities_cms.federation.signing import sign_document
 
 from .loopback import LoopbackPeer, descriptor_envelope, other_identity
 
+# It never uses the test database: run once, in the SQLite pass (Makefile).
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
