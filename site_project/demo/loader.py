@@ -123,7 +123,10 @@ def assign(obj, values):
                 for child, row in zip(getattr(obj, name).all(), rows, strict=False)
             ]
             if len(getattr(obj, name).all()) != len(rows) or current != rows:
-                setattr(obj, name, [model(**row) for row in rows])
+                # Orderable children keep the fixture's order (else it is the database's).
+                ordered = any(f.name == "sort_order" for f in model._meta.fields)
+                extra = (lambda index: {"sort_order": index}) if ordered else (lambda index: {})
+                setattr(obj, name, [model(**row, **extra(i)) for i, row in enumerate(rows)])
                 changed = True
         elif field.many_to_one:
             if getattr(obj, field.attname) != desired:
