@@ -55,10 +55,12 @@ $(AXE_JS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# migrate skips the system checks, which would only warn that the federation key does not exist
+# yet (load_demo creates it); runserver runs them all at the end.
 demo: export CITIES_CMS_FEDERATION_BASE_URL ?= http://127.0.0.1:8000
 demo: venv
 	mkdir -p "$${CITIES_CMS_VAR_DIR:-var}"
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --skip-checks
 	$(PY) manage.py load_demo --federation-key  # the key first: approved shared models enter the feed
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -71,7 +73,7 @@ demo-peer: export CITIES_CMS_FEDERATION_BASE_URL := http://127.0.0.1:8001
 demo-peer: export WAGTAILADMIN_BASE_URL := http://127.0.0.1:8001
 demo-peer: venv
 	mkdir -p var/peer
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput --skip-checks
 	$(PY) manage.py load_demo --federation-key
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8001

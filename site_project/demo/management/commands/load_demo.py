@@ -20,6 +20,9 @@ ADMIN_URL = "http://127.0.0.1:8000/admin/"
 
 
 class Command(BaseCommand):
+    # The checks would warn that the federation key is missing, which --federation-key is
+    # about to create; runserver runs them all afterwards (make demo).
+    requires_system_checks = []
     help = (
         "Load the demo network (home page, cities, seminars, practice models, media) and "
         "create or update the superuser 'admin'. Safe to run more than once."
