@@ -229,9 +229,9 @@ def approve_for_network(page, user=None):
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
-    from wagtail.models import WorkflowState
 
     from cities_cms.conf import settings as cms_settings
+    from cities_cms.workflows import approve_every_step
 
     if user is None:
         user, created = get_user_model().objects.get_or_create(
@@ -239,13 +239,7 @@ def approve_for_network(page, user=None):
         )
         if created:
             user.groups.add(Group.objects.get(name=cms_settings.CITIES_CMS_COORDINATOR_GROUP))
-    page = page.specific
-    page.save_revision(user=user)
-    state = page.get_workflow().start(page, user)
-    while state.status == WorkflowState.STATUS_IN_PROGRESS:
-        task_state = state.current_task_state
-        task_state.task.specific.on_action(task_state, user, "approve")
-        state = WorkflowState.objects.get(pk=state.pk)
+    approve_every_step(page.specific, user)
     return Page.objects.get(pk=page.pk).specific
 
 

@@ -45,7 +45,11 @@ def in_site_q(site):
 
 
 def _request_filters(request):
-    """The site and privacy conditions, computed once per request (two or three queries)."""
+    """The site and privacy conditions, computed once per request (two or three queries).
+
+    The private sections are read from the database, not from ``content_cache``: what leaves
+    the site must not depend on a cache that another process may hold for up to a minute.
+    """
     cached = getattr(request, "_cities_cms_published_q", None) if request is not None else None
     if cached is None:
         from wagtail.models import PageViewRestriction

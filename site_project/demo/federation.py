@@ -217,10 +217,11 @@ def approve_shared_practice_models(user, count=None):
     instance (``make demo-peer``) that adds this one as a peer receives them at once.
     Idempotent: an approved practice model is left alone.
     """
-    from wagtail.models import Locale, WorkflowState
+    from wagtail.models import Locale
 
     from cities_cms.federation.outbound import is_copy, is_network_approved
     from cities_cms.pages import PracticeModelPage
+    from cities_cms.workflows import approve_every_step
 
     default = Locale.get_default()
     pages = PracticeModelPage.objects.live().filter(shared=True, locale=default).order_by("pk")
@@ -229,12 +230,6 @@ def approve_shared_practice_models(user, count=None):
             if count is not None:
                 count.add("approved for the network", "unchanged")
             continue
-        workflow = page.get_workflow()
-        page.save_revision(user=user)
-        state = workflow.start(page, user)
-        while state.status == WorkflowState.STATUS_IN_PROGRESS:
-            task_state = state.current_task_state
-            task_state.task.specific.on_action(task_state, user, "approve")
-            state = WorkflowState.objects.get(pk=state.pk)
+        approve_every_step(page, user)
         if count is not None:
             count.add("approved for the network", "created")
