@@ -54,6 +54,21 @@ def _wagtail_baseline_after_flush(request):
 
 
 @pytest.fixture(scope="module")
+def ten_languages():
+    """All ten of the network's languages for a module (the test settings have three).
+
+    Request it before ``network_site`` (``pytestmark = pytest.mark.usefixtures(...)``), so
+    that the setup command creates every locale and synchronises the tree into each.
+    """
+    from django.test import override_settings
+
+    from cities_cms.conf import NETWORK_LANGUAGES
+
+    with override_settings(CITIES_CMS_LANGUAGES=[code for code, _name in NETWORK_LANGUAGES]):
+        yield
+
+
+@pytest.fixture(scope="module")
 def network_site(module_db):
     """A network site built once per module: home page as the site root, index pages, themes.
 

@@ -12,7 +12,7 @@ from cities_cms.search.languages import postgres_config
 
 from .utils import make_practice_model, translate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ten_languages")]
 
 # language: (title, sentence, a word to search for in another form than in the sentence)
 SENTENCES = {

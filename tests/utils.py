@@ -151,11 +151,11 @@ def make_private(page, password="secret"):
     )
 
 
-def build_site(*, sync_trees=False, **home_kw):
+def build_site(*, sync_trees=None, **home_kw):
     """A network home page as the default site's root, with the setup command's content.
 
-    Trees of other locales are not synchronised unless asked for: each new page would get an
-    alias in nine languages, which makes builders ten times slower.
+    Trees of the other locales are synchronised as settings say (``CITIES_CMS_SYNC_TREES``,
+    on by default as on the reference site): every page then gets an alias in each language.
 
     Returns a namespace with ``home``, ``cities``, ``seminars``, ``practices`` (the index
     pages), ``themes`` (by key) and ``site``.
@@ -204,14 +204,23 @@ def fresh(value):
 
 
 def translate(page, language_code, **changes):
-    """Publish a translation of ``page`` (and of any untranslated parents) into a locale."""
+    """Publish a translation of ``page`` (and of any untranslated parents) into a locale.
+
+    With synchronised trees the page already stands in that locale as an alias: the alias
+    becomes the translation, as wagtail-localize converts it (same page, same address).
+    """
     locale = Locale.objects.get(language_code=language_code)
     page = page.specific
     for ancestor in page.get_ancestors().filter(depth__gt=1).specific():
         if not ancestor.has_translation(locale):
             translated = ancestor.copy_for_translation(locale)
             translated.save_revision().publish()
-    translated = page.copy_for_translation(locale)
+    translated = page.get_translation_or_none(locale)
+    if translated is None:
+        translated = page.copy_for_translation(locale)
+    else:
+        translated = translated.specific
+        translated.alias_of = None
     for name, value in changes.items():
         setattr(translated, name, value)
     translated.save()
