@@ -111,7 +111,7 @@ def test_each_role(client, admin_site, role, sees_data, may_set_up):
     page = client.get(url["seminar"])
     assert page.status_code == 200
     html = page.content.decode()
-    assert "1 of 1 places" in html  # counts for everyone
+    assert "1 of 1 place (1 registration)" in html  # counts for everyone, in the singular
     assert ("anna@example.org" in html) is sees_data
     assert ("Jānis Ozols" in html) is sees_data
     for fmt in ("csv", "xlsx"):
@@ -290,4 +290,4 @@ def test_seminar_editor_shows_registration_tab(client, admin_site):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Registrations and settings" in html
-    assert "1 of 1 places taken" in html
+    assert "1 of 1 place is taken." in html

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Page
@@ -266,9 +266,12 @@ class RemovePeerView(ManagePeersMixin, WagtailAdminTemplateMixin, TemplateView):
         kept = peer_actions.remove(self.peer)
         messages.success(
             request,
-            _(
+            ngettext(
+                "%(peer)s was removed. The %(count)s practice model received from it stays on "
+                "this site, with its attribution.",
                 "%(peer)s was removed. The %(count)s practice models received from it stay on "
-                "this site, with their attribution."
+                "this site, with their attribution.",
+                kept,
             )
             % {"peer": name, "count": kept},
         )

@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.signals import post_save
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -489,7 +490,7 @@ def verify(envelope) -> tuple[Peer, dict, str]:
     if _envelope_size(envelope) > max_bytes:
         raise Refused(
             "too-large",
-            _("The document is larger than %(limit)s bytes.") % {"limit": max_bytes},
+            _("The document is larger than %(limit)s.") % {"limit": filesizeformat(max_bytes)},
             _global_id_of(envelope.get("document") if isinstance(envelope, dict) else None),
         )
     try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.core.files.images import ImageFile
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 from wagtail.models import Collection
@@ -85,7 +86,11 @@ def check_image(data: bytes, content_type: str) -> tuple[int, int]:
             except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
                 raise MediaRefused(
                     "image-refused",
-                    _("The image has more than %(limit)s pixels (a decompression bomb?).")
+                    ngettext(
+                        "The image has more than %(limit)s pixel (a decompression bomb?).",
+                        "The image has more than %(limit)s pixels (a decompression bomb?).",
+                        limit,
+                    )
                     % {"limit": limit},
                 ) from None
             except (OSError, SyntaxError, ValueError, TypeError, EOFError, MemoryError) as exc:

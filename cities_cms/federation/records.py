@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,10 +118,11 @@ def refresh(global_id) -> RefreshResult:
         size = len(canonical_json(sign_document(document)))
         limit = settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES
         if size > limit:
+            # Sizes with their unit ("2.1 MB"), which needs no plural form in any language.
             message = _(
-                "Not shared: the document is %(size)s bytes, more than the limit of "
-                "%(limit)s bytes. Make it shorter or use fewer images."
-            ) % {"size": size, "limit": limit}
+                "Not shared: the document is %(size)s, more than the limit of %(limit)s. "
+                "Make it shorter or use fewer images."
+            ) % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
             logger.warning("Outbound document %s not served: %s", global_id, message)
             _note_problem(global_id, message)
             return RefreshResult(global_id, "too-large", existing)

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..conf import settings
 from .fetch import FetchError, fetch
@@ -238,9 +239,12 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
                 peer=peer,
                 level=PeerEvent.Level.INFO,
                 code="synced",
-                message=_(
+                message=ngettext(
+                    "Received %(received)s document: %(imported)s imported or updated, "
+                    "%(unchanged)s unchanged, %(tombstones)s withdrawn, %(refused)s refused.",
                     "Received %(received)s documents: %(imported)s imported or updated, "
-                    "%(unchanged)s unchanged, %(tombstones)s withdrawn, %(refused)s refused."
+                    "%(unchanged)s unchanged, %(tombstones)s withdrawn, %(refused)s refused.",
+                    result.received,
                 )
                 % {
                     "received": result.received,

@@ -48,13 +48,15 @@ class ListingFilterSet(django_filters.FilterSet):
         return queryset.filter(**{f"{name}__key": value}).distinct()
 
 
-def _choice_filter(label, **kwargs):
-    return django_filters.ChoiceFilter(label=label, empty_label=_("All"), **kwargs)
+def _choice_filter(label, empty_label, **kwargs):
+    # Each filter names its own "all" option ("All cities", "All themes"): a lone "All" would
+    # have to agree with the filter's noun in gender and number (fr "Toutes" / "Tous").
+    return django_filters.ChoiceFilter(label=label, empty_label=empty_label, **kwargs)
 
 
 class CityFilterSet(ListingFilterSet):
-    country = _choice_filter(_("Country"), field_name="country")
-    role = _choice_filter(_("Role in the network"), field_name="role")
+    country = _choice_filter(_("Country"), _("All countries"), field_name="country")
+    role = _choice_filter(_("Role in the network"), _("All roles"), field_name="role")
 
     def get_role_choices(self):
         from .city import CityRole
@@ -69,11 +71,13 @@ class SeminarFilterSet(ListingFilterSet):
         empty_label=_("All dates"),
         method="filter_when",
     )
-    kind = _choice_filter(_("Kind"), field_name="kind")
-    theme = _choice_filter(_("Theme"), field_name="themes", method="filter_theme")
-    city = _choice_filter(_("Host city"), field_name="host_city", method="filter_city")
-    country = _choice_filter(_("Country"), field_name="host_city__country")
-    year = _choice_filter(_("Year"), method="filter_year")
+    kind = _choice_filter(_("Kind"), _("All kinds"), field_name="kind")
+    theme = _choice_filter(_("Theme"), _("All themes"), field_name="themes", method="filter_theme")
+    city = _choice_filter(
+        _("Host city"), _("All host cities"), field_name="host_city", method="filter_city"
+    )
+    country = _choice_filter(_("Country"), _("All countries"), field_name="host_city__country")
+    year = _choice_filter(_("Year"), _("All years"), method="filter_year")
 
     def get_kind_choices(self):
         from .seminar import SeminarKind
@@ -95,11 +99,11 @@ class SeminarFilterSet(ListingFilterSet):
 
 
 class PracticeModelFilterSet(ListingFilterSet):
-    theme = _choice_filter(_("Theme"), field_name="themes", method="filter_theme")
-    city = _choice_filter(_("City"), field_name="city", method="filter_city")
-    country = _choice_filter(_("Country"), field_name="city__country")
-    status = _choice_filter(_("Status"), field_name="status")
-    year = _choice_filter(_("Year started"), field_name="start_year")
+    theme = _choice_filter(_("Theme"), _("All themes"), field_name="themes", method="filter_theme")
+    city = _choice_filter(_("City"), _("All cities"), field_name="city", method="filter_city")
+    country = _choice_filter(_("Country"), _("All countries"), field_name="city__country")
+    status = _choice_filter(_("Status"), _("All statuses"), field_name="status")
+    year = _choice_filter(_("Year started"), _("All years"), field_name="start_year")
 
     def get_status_choices(self):
         from .practice import PracticeStatus

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -34,10 +35,12 @@ class SeminarKind(models.TextChoices):
     WEBINAR = "webinar", _("Webinar")
 
 
+# The status of an event of any kind (seminar, workshop, conference...); a context of its own
+# because a registration's "Cancelled" needs another gender or number in many languages.
 class EventStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    POSTPONED = "postponed", _("Postponed")
-    CANCELLED = "cancelled", _("Cancelled")
+    SCHEDULED = "scheduled", pgettext_lazy("event status", "Scheduled")
+    POSTPONED = "postponed", pgettext_lazy("event status", "Postponed")
+    CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
 
 
 class AttendanceMode(models.TextChoices):

@@ -57,7 +57,7 @@ class SearchForm(forms.Form):
         from .models import Registration
 
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All")), *Registration.Status.choices]
+        self.fields["status"].choices = [("", _("All statuses")), *Registration.Status.choices]
 
 
 class EraseForm(forms.Form):

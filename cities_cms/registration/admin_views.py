@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.generic import TemplateView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
@@ -26,14 +26,30 @@ from .models import Registration, RegistrationSettings, registrations_visible
 PER_PAGE = 50
 
 
+# A state as a table cell under the heading "Registration", and as a whole sentence: never
+# "Registration is %(state)s", where the adjective would have to agree with "registration".
+STATE_LABELS = {
+    "open": pgettext_lazy("registration state", "open"),
+    "not_yet": pgettext_lazy("registration state", "not open yet"),
+    "closed": pgettext_lazy("registration state", "closed"),
+    "deadline": pgettext_lazy("registration state", "closed (deadline passed)"),
+    "past": pgettext_lazy("registration state", "over (the seminar has taken place)"),
+}
+STATE_SENTENCES = {
+    "open": gettext_lazy("Registration is open."),
+    "not_yet": gettext_lazy("Registration is not open yet."),
+    "closed": gettext_lazy("Registration is closed."),
+    "deadline": gettext_lazy("Registration is closed: the deadline has passed."),
+    "past": gettext_lazy("Registration is over: the seminar has taken place."),
+}
+
+
 def state_label(state):
-    return {
-        "open": _("open"),
-        "not_yet": _("not open yet"),
-        "closed": _("closed"),
-        "deadline": _("closed (deadline passed)"),
-        "past": _("over (the seminar has taken place)"),
-    }.get(state, state)
+    return STATE_LABELS.get(state, state)
+
+
+def state_sentence(state):
+    return STATE_SENTENCES.get(state, state)
 
 
 def can_set_up(user, seminar):
@@ -102,7 +118,7 @@ class SeminarRegistrationsView(WagtailAdminTemplateMixin, TemplateView):
             reg_settings=settings,
             seminar=settings.seminar,
             counts=settings.counts(),
-            state=state_label(settings.state()),
+            state_sentence=state_sentence(settings.state()),
             visible=self.visible,
             can_set_up=can_set_up(self.request.user, settings.seminar),
         )
@@ -229,7 +245,11 @@ class SettingsView(WagtailAdminTemplateMixin, TemplateView):
             if promoted:
                 messages.success(
                     request,
-                    _("%(count)s registrations moved from the waiting list.")
+                    ngettext(
+                        "%(count)s registration moved from the waiting list.",
+                        "%(count)s registrations moved from the waiting list.",
+                        len(promoted),
+                    )
                     % {"count": len(promoted)},
                 )
             return redirect("cities_cms_registration:seminar", settings.seminar_id)
@@ -269,7 +289,8 @@ class EraseView(WagtailAdminTemplateMixin, TemplateView):
             count = services.erase_email(form.cleaned_data["email"])
             messages.success(
                 request,
-                _("%(count)s registrations erased.") % {"count": count},
+                ngettext("%(count)s registration erased.", "%(count)s registrations erased.", count)
+                % {"count": count},
             )
             return redirect("cities_cms_registration:index")
         return self.render_to_response(self.get_context_data(form=form), status=400)

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ..fields import LanguagesField
 
@@ -24,9 +25,9 @@ MAX_PARTY_SIZE = 50
 
 
 class Ask(models.TextChoices):
-    NO = "no", _("Do not ask")
-    OPTIONAL = "optional", _("Optional")
-    REQUIRED = "required", _("Required")
+    NO = "no", pgettext_lazy("question of the registration form", "Do not ask")
+    OPTIONAL = "optional", pgettext_lazy("question of the registration form", "Optional")
+    REQUIRED = "required", pgettext_lazy("question of the registration form", "Required")
 
 
 class RegistrationSettings(models.Model):
@@ -186,10 +187,12 @@ def new_token_key():
 
 
 class Registration(models.Model):
+    # The status of one registration: the adjectives agree with "registration", which is
+    # feminine or neuter in many languages where an event's "Cancelled" is masculine.
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", _("Confirmed")
-        WAITING = "waiting", _("Waiting list")
-        CANCELLED = "cancelled", _("Cancelled")
+        CONFIRMED = "confirmed", pgettext_lazy("registration status", "Confirmed")
+        WAITING = "waiting", pgettext_lazy("registration status", "Waiting list")
+        CANCELLED = "cancelled", pgettext_lazy("registration status", "Cancelled")
 
     settings = models.ForeignKey(
         RegistrationSettings, on_delete=models.CASCADE, related_name="registrations"

@@ -16,7 +16,7 @@ class RegistrationPanel(Panel):
         template_name = "cities_cms_registration/admin/panel.html"
 
         def get_context_data(self, parent_context=None):
-            from .admin_views import state_label
+            from .admin_views import state_sentence
             from .models import RegistrationSettings
 
             context = super().get_context_data(parent_context)
@@ -25,7 +25,7 @@ class RegistrationPanel(Panel):
             settings = RegistrationSettings.for_seminar(page) if context["saved"] else None
             context["reg_settings"] = settings
             context["counts"] = settings.counts() if settings else None
-            context["state"] = state_label(settings.state()) if settings else None
+            context["state_sentence"] = state_sentence(settings.state()) if settings else None
             return context
 
 

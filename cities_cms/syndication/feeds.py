@@ -17,18 +17,34 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import strip_tags
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from ..conf import settings
+from ..dates import format_date
 from ..snippets import Theme
 from .queries import active_locale, published, request_site
 
 EVENT_NS = "http://purl.org/rss/1.0/modules/event/"
 WHEN = ("upcoming", "past", "all")
 
+
+# Whole titles per kind of item, so that each language can inflect "seminars" or "practice
+# models" together with the city or theme (not "%(items)s of %(city)s" with a pasted label).
+TITLES = {
+    "practice-models": gettext_lazy("Practice models"),
+    "seminars": gettext_lazy("Seminars"),
+}
+CITY_TITLES = {
+    "practice-models": gettext_lazy("Practice models of %(city)s"),
+    "seminars": gettext_lazy("Seminars of %(city)s"),
+}
+THEME_TITLES = {
+    "practice-models": gettext_lazy("Practice models on %(theme)s"),
+    "seminars": gettext_lazy("Seminars on %(theme)s"),
+}
 
 class _EventElements:
     """Adds the RSS event module's start and end dates to items that have them."""
@@ -131,13 +147,13 @@ class PracticeModelFeed(PageFeed):
 class SeminarFeed(PageFeed):
     def item_description(self, item):
         when = gettext("%(start)s to %(end)s (%(timezone)s)") % {
-            "start": formats.date_format(item.local_start, "DATETIME_FORMAT"),
-            "end": formats.date_format(item.local_end, "DATETIME_FORMAT"),
+            "start": format_date(item.local_start, "DATETIME_FORMAT"),
+            "end": format_date(item.local_end, "DATETIME_FORMAT"),
             "timezone": item.timezone,
         }
         parts = [when]
         if item.status == "cancelled":
-            parts.insert(0, gettext("Cancelled."))
+            parts.insert(0, pgettext("event status", "Cancelled."))
         description = item.summary or _text(item.intro)
         if description:
             parts.append(description)
@@ -233,8 +249,7 @@ def build(request, kind, scope, value, when):
     link = None
     site = request_site(request)
     site_name = (site.site_name if site else "") or ""
-    label = gettext("Practice models") if kind == "practice-models" else gettext("Seminars")
-    title = label
+    title = str(TITLES[kind])
     description = (
         gettext("The latest practice models")
         if kind == "practice-models"
@@ -255,7 +270,7 @@ def build(request, kind, scope, value, when):
         if theme is None:
             raise Http404(gettext("There is no such theme."))
         queryset = queryset.filter(themes__key=value).distinct()
-        title = gettext("%(items)s on %(theme)s") % {"items": label, "theme": theme.name}
+        title = THEME_TITLES[kind] % {"theme": theme.name}
     elif scope == "city":
         city = _find_city(request, locale, value)
         key = city.translation_key
@@ -265,7 +280,7 @@ def build(request, kind, scope, value, when):
             queryset = queryset.filter(
                 Q(host_city__translation_key=key) | Q(participating_cities__translation_key=key)
             ).distinct()
-        title = gettext("%(items)s of %(city)s") % {"items": label, "city": city.title}
+        title = CITY_TITLES[kind] % {"city": city.title}
         link = city.get_full_url(request)
 
     now = timezone.now()
@@ -327,9 +342,10 @@ def page_feeds(page):
     else:
         return result
     for kind, scope, value in kinds:
-        label = gettext("Practice models") if kind == "practice-models" else gettext("Seminars")
         if isinstance(page, models.city):
-            label = gettext("%(items)s of %(city)s") % {"items": label, "city": page.title}
+            label = CITY_TITLES[kind] % {"city": page.title}
+        else:
+            label = str(TITLES[kind])
         for fmt, mime in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
             result.append(
                 {

@@ -10,7 +10,7 @@ from django import template
 from django.conf import settings as django_settings
 from django.db.models import prefetch_related_objects
 
-from .. import content_cache, jsonld
+from .. import content_cache, dates, jsonld
 from ..conf import NETWORK_LANGUAGES
 from ..snippets import Theme
 
@@ -384,6 +384,13 @@ def choice_label(struct_value, name):
         if str(key) == str(value):
             return label
     return value
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def local_date(value, format_name="DATE_FORMAT"):
+    """Like Django's ``date`` filter with a format name, with month and weekday names in lower
+    case where the language writes them so inside a sentence (see ``cities_cms.dates``)."""
+    return dates.format_date(value, format_name)
 
 
 @register.filter

@@ -97,7 +97,7 @@ def check_po(po, locale, name, user=None):
         ) from exc
     if translation.target_locale_id != locale.pk:
         raise ExchangeError(
-            _("%(file)s is a translation into %(other)s, not into %(language)s.")
+            _("%(file)s is a translation into another language (%(other)s, not %(language)s).")
             % {
                 "file": name,
                 "other": language_name(translation.target_locale),
@@ -112,7 +112,7 @@ def check_po(po, locale, name, user=None):
         ) from exc
     if not user_may_translate(user, source_page, locale):
         raise ExchangeError(
-            _("You may not edit the %(language)s translation of “%(page)s” (%(file)s).")
+            _("%(file)s: you may not edit the translation of “%(page)s” (%(language)s).")
             % {"language": language_name(locale), "page": source_page.title, "file": name}
         )
     for number, entry in enumerate(po, start=1):

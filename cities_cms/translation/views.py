@@ -37,14 +37,14 @@ class StatusFilterForm(forms.Form):
         label=_("City"),
         required=False,
         queryset=Page.objects.none(),
-        empty_label=_("All"),
+        empty_label=_("All cities"),
     )
     state = forms.ChoiceField(label=_("State"), required=False)
     locale = forms.ModelChoiceField(
-        label=_("in language"),
+        label=_("Language"),
         required=False,
         queryset=Locale.objects.none(),
-        empty_label=_("any language"),
+        empty_label=_("All languages"),
     )
 
     def __init__(self, *args, source_locale, **kwargs):
@@ -55,7 +55,7 @@ class StatusFilterForm(forms.Form):
         self.fields["section"].queryset = Page.objects.filter(
             locale=source_locale, depth__in=[2, 3]
         ).order_by("path")
-        self.fields["page_type"].choices = [("", _("All"))] + sorted(
+        self.fields["page_type"].choices = [("", _("All page types"))] + sorted(
             (
                 (
                     f"{m._meta.app_label}.{m._meta.model_name}",
@@ -252,7 +252,7 @@ class MachineDraftView(WagtailAdminTemplateMixin, FormView):
         for page, locale, reason in result.skipped:
             messages.warning(
                 self.request,
-                _("%(page)s was not drafted in %(language)s: %(reason)s")
+                _("“%(page)s” (%(language)s) was not drafted: %(reason)s")
                 % {"page": page.title, "language": language_name(locale), "reason": reason},
             )
         return redirect("cities_cms:translation_status")
@@ -391,7 +391,7 @@ class SubmitForReviewView(View):
                     workflow.start(page, request.user)
                     messages.success(
                         request,
-                        _("“%(page)s” (%(language)s) was sent to %(workflow)s.")
+                        _("“%(page)s” (%(language)s) was submitted to the workflow “%(workflow)s”.")
                         % {
                             "page": page.title,
                             "language": language_name(page.locale),

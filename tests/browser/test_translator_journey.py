@@ -191,7 +191,9 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(
     row, lv_cell = status_cell(page, SOURCE_TITLE, "lv")
     lv_cell.get_by_role("button", name=re.compile(r"^Submit for review")).click()
     page.wait_for_url(base + STATUS_PATH)
-    expect(page.get_by_role("status")).to_contain_text("was sent to Network approval.")
+    expect(page.get_by_role("status")).to_contain_text(
+        "was submitted to the workflow “Network approval”."
+    )
     shot(page, "06-submitted")
     state = WorkflowState.objects.get(object_id=str(latvian.pk))
     assert state.status == WorkflowState.STATUS_IN_PROGRESS

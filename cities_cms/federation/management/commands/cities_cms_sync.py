@@ -9,6 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ...models import Peer, PeerStatus
 from ...sync import due_peers, sync_peer
@@ -52,10 +53,14 @@ class Command(BaseCommand):
                 elapsed = max(time.monotonic() - started, 1e-6)
                 self.stdout.write(
                     "\r"
-                    + _(
+                    + ngettext(
+                        "%(peer)s: %(received)s document (%(rate).1f/s), %(imported)s "
+                        "imported, %(unchanged)s unchanged, %(tombstones)s withdrawn, "
+                        "%(refused)s refused",
                         "%(peer)s: %(received)s documents (%(rate).1f/s), %(imported)s "
                         "imported, %(unchanged)s unchanged, %(tombstones)s withdrawn, "
-                        "%(refused)s refused"
+                        "%(refused)s refused",
+                        result.received,
                     )
                     % {
                         "peer": current.base_url,
@@ -76,10 +81,14 @@ class Command(BaseCommand):
             failed = failed or result.failed
             if verbosity >= 1:
                 rate = result.received / result.seconds if result.seconds else 0
-                summary = _(
-                    "%(peer)s: %(received)s documents in %(seconds).1f s (%(rate).1f/s), "
-                    "%(requests)s requests: %(imported)s imported or updated, %(unchanged)s "
-                    "unchanged, %(tombstones)s withdrawn, %(refused)s refused."
+                summary = ngettext(
+                    "%(peer)s: %(received)s document in %(seconds).1f s (%(rate).1f/s, HTTP "
+                    "requests: %(requests)s): %(imported)s imported or updated, %(unchanged)s "
+                    "unchanged, %(tombstones)s withdrawn, %(refused)s refused.",
+                    "%(peer)s: %(received)s documents in %(seconds).1f s (%(rate).1f/s, HTTP "
+                    "requests: %(requests)s): %(imported)s imported or updated, %(unchanged)s "
+                    "unchanged, %(tombstones)s withdrawn, %(refused)s refused.",
+                    result.received,
                 ) % {
                     "peer": current.base_url,
                     "received": result.received,

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from ....conf import settings
 from ...tasks import purge_registrations
@@ -24,4 +25,14 @@ class Command(BaseCommand):
             return
         count = purge_registrations.call()
         days = settings.CITIES_CMS_REGISTRATION_RETENTION_DAYS
-        self.stdout.write(f"Anonymised {count} registrations (retention: {days} days).")
+        self.stdout.write(
+            ngettext(
+                "Anonymised %(count)s registration",
+                "Anonymised %(count)s registrations",
+                count,
+            )
+            % {"count": count}
+            + " "
+            + ngettext("(retention: %(days)s day).", "(retention: %(days)s days).", days)
+            % {"days": days}
+        )
