@@ -189,6 +189,16 @@ def python_problems(source, filename):
             translated_names.update(t.id for t in node.targets if isinstance(t, ast.Name))
 
     for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("capitalize", "title")
+            and ("verbose_name" in ast.unparse(node.func.value) or is_translated(node.func.value))
+        ):
+            problems.append(
+                f"{where(node)}: str.{node.func.attr}() lowercases the other letters of a "
+                "translated name (German nouns): use django.utils.text.capfirst"
+            )
         if isinstance(node, ast.JoinedStr):
             pieces = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
             words = any(_has_letters(v) for v in node.values)
@@ -411,6 +421,7 @@ PLANTED_PYTHON = {
         "from django.utils.translation import gettext as _\n"
         '_("%(peer)s was removed with %(count)s practice models.")\n'
     ),
+    "capitalize() of a translated name": ("str(model._meta.verbose_name).capitalize()\n"),
     "fragment pasted into a translated sentence": (
         "from django.utils.translation import gettext\n"
         'label = gettext("Practice models") if kind else gettext("Seminars")\n'
@@ -552,9 +563,10 @@ def test_required_marker_agrees_with_any_field_label():
     [
         ("ro", 90, "90 de zile"),
         ("ro", 19, "19 zile"),
-        ("ro", 1, "o zi"),
+        ("ro", 1, "1 zi"),
         ("pl", 90, "90 dni"),
-        ("lv", 21, "21 dienas"),
+        ("lv", 90, "90 dienas"),
+        ("lv", 21, "21 dienu"),
         ("en", 1, "1 day after"),
     ],
 )
@@ -581,9 +593,18 @@ def test_machine_translator_name_stands_alone():
         assert sentence.rstrip().endswith(": %(translator)s"), (lang, sentence)
 
 
-def test_german_nouns_are_capitalised():
+def test_german_nouns_keep_their_capitals_in_page_type_names():
+    # "Startseite des netzwerks": str.capitalize() lowercased every letter but the first.
+    from wagtail.models import Locale
+
+    from cities_cms.translation.views import StatusFilterForm
+
     with translation.override("de"):
-        assert translation.gettext("network home page") == "Startseite des Netzwerks"
+        # An unsaved locale: the form only builds (lazy) querysets from it.
+        form = StatusFilterForm(source_locale=Locale(pk=1, language_code="en"))
+        labels = [str(label) for _value, label in form.fields["page_type"].choices]
+    assert "Startseite des Netzwerks" in labels
+    assert "Startseite des netzwerks" not in labels
 
 
 def test_english_counts_in_the_registration_panel_are_singular_for_one():

@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView, View
@@ -59,7 +60,9 @@ class StatusFilterForm(forms.Form):
             (
                 (
                     f"{m._meta.app_label}.{m._meta.model_name}",
-                    str(m._meta.verbose_name).capitalize(),
+                    # capfirst, not str.capitalize(), which lowercases the rest: German
+                    # nouns keep their capital ("Startseite des Netzwerks").
+                    str(capfirst(m._meta.verbose_name)),
                 )
                 for m in get_page_models()
                 if not m._meta.abstract and m is not Page
@@ -137,7 +140,7 @@ class TranslationStatusView(WagtailAdminTemplateMixin, TemplateView):
                 )
             ]
         type_names = {
-            ct.pk: str(ct.model_class()._meta.verbose_name).capitalize()
+            ct.pk: str(capfirst(ct.model_class()._meta.verbose_name))
             for ct in ContentType.objects.filter(pk__in={r.page["content_type_id"] for r in rows})
             if ct.model_class() is not None
         }
