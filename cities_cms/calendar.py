@@ -1,24 +1,40 @@
-"""Seminars as calendar entries (RFC 5545) with the icalendar library."""
+"""Seminars as calendar entries (RFC 5545) with the icalendar library.
+
+A seminar may be an alias (wagtail-localize keeps one in every language until the seminar is
+translated): it shows its source's text and has no publication dates of its own, so its dates
+and its text's language are the source's. Querysets passed in select ``alias_of`` for that.
+"""
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
 from icalendar import Calendar, Event, vText
 
+from .absolute_urls import hostname
 from .conf import settings
+
+
+def _published_at(seminar):
+    """When the seminar's text was last published (its source's, for an alias)."""
+    source = seminar.alias_of if seminar.alias_of_id else seminar
+    return source.last_published_at or source.first_published_at
 
 
 def seminar_event(seminar, request):
     event = Event()
-    host = request.get_host().split(":")[0]
     # One UID for the seminar in every language: calendars treat the versions as one event.
-    event.add("uid", f"seminar-{seminar.translation_key}@{host}")
-    event.add("summary", seminar.title)
+    event.add("uid", f"seminar-{seminar.translation_key}@{hostname(request)}")
+    # The text's language: the source's for an alias (RFC 5545 LANGUAGE parameter).
+    language = {"language": (seminar.alias_of or seminar).locale.language_code}
+    event.add("summary", seminar.title, parameters=language)
     event.add("dtstart", seminar.local_start)
     event.add("dtend", seminar.local_end)
-    event.add("dtstamp", seminar.last_published_at or seminar.first_published_at)
-    if seminar.last_published_at:
-        event.add("last-modified", seminar.last_published_at)
+    published_at = _published_at(seminar)
+    # DTSTAMP is required; a page published by a data import may lack dates.
+    event.add("dtstamp", published_at or timezone.now())
+    if published_at:
+        event.add("last-modified", published_at)
     event.add("url", seminar.get_full_url(request))
     event.add("status", "CANCELLED" if seminar.status == "cancelled" else "CONFIRMED")
     event.add("categories", [seminar.get_kind_display()])
@@ -26,7 +42,7 @@ def seminar_event(seminar, request):
     if seminar.online_url:
         description = f"{description}\n\n{seminar.online_url}".strip()
     if description:
-        event.add("description", description)
+        event.add("description", description, parameters=language)
     location = ", ".join(p for p in (seminar.venue_name, seminar.venue_address) if p)
     if location:
         event.add("location", vText(location))
@@ -42,6 +58,9 @@ def build_calendar(seminars, request, name):
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", str(name))
+    if hasattr(seminars, "select_related"):
+        # The text's language and dates of aliases: no query per seminar.
+        seminars = seminars.select_related("locale", "alias_of__locale")
     for seminar in seminars:
         calendar.add_component(seminar_event(seminar, request))
     # VTIMEZONE components for every TZID used, so clients need no time zone database.

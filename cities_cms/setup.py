@@ -1,8 +1,14 @@
 """What ``manage.py cities_cms_setup`` creates. Every step is idempotent."""
 
+from anyascii import anyascii
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from wagtail.actions.convert_alias import ConvertAliasPageAction
+from wagtail.coreutils import find_available_slug
 from wagtail.models import (
     Locale,
     Page,
@@ -15,11 +21,19 @@ from .pages import CityIndexPage, PracticeModelIndexPage, SeminarIndexPage
 from .roles import ensure_groups, ensure_workflows
 from .snippets import Theme
 
+# The listing pages, titled in each language from the package's catalogues.
 INDEX_PAGES = [
-    (CityIndexPage, "cities", "Cities"),
-    (SeminarIndexPage, "seminars", "Seminars"),
-    (PracticeModelIndexPage, "practice-models", "Practice models"),
+    (CityIndexPage, pgettext_lazy("title of the index page", "Cities")),
+    (SeminarIndexPage, pgettext_lazy("title of the index page", "Seminars")),
+    (PracticeModelIndexPage, pgettext_lazy("title of the index page", "Practice models")),
 ]
+
+
+def title_in(language_code, title):
+    """A lazy title in a language, with the slug that goes with it (ASCII, as typed)."""
+    with translation.override(language_code):
+        text = str(title)
+    return text, slugify(anyascii(text))
 
 
 class SetupReport:
@@ -83,7 +97,7 @@ def ensure_themes(report):
 
 def ensure_index_pages(parent, report):
     pages = {}
-    for model, slug, title in INDEX_PAGES:
+    for model, lazy_title in INDEX_PAGES:
         if not model.can_create_at(parent) and not parent.get_children().type(model).exists():
             report.add(False, f"{model._meta.verbose_name} (not allowed under {parent.title})")
             continue
@@ -92,12 +106,44 @@ def ensure_index_pages(parent, report):
             pages[model] = existing.specific
             report.add(False, f"page {existing.url_path}")
             continue
+        title, slug = title_in(parent.locale.language_code, lazy_title)
         page = model(title=title, slug=slug, locale=parent.locale, show_in_menus=True)
         parent.add_child(instance=page)
         page.save_revision().publish()
         pages[model] = page
         report.add(True, f"page {page.url_path}")
     return pages
+
+
+def ensure_translated_index_pages(pages, report):
+    """The index pages in every language of the site, titled in that language.
+
+    With synchronised trees each language holds an alias of every index page, which shows the
+    default language's title in that language's menu and breadcrumbs. An index page's text is
+    the package's (its title; the intro starts empty), so the setup translates it: the alias
+    becomes a translation, at the same place in the tree. Translations that exist are left as
+    they are (an editor may have renamed them); languages without a tree are left to the
+    translators.
+    """
+    locales = Locale.objects.filter(language_code__in=settings.CITIES_CMS_LANGUAGES)
+    for model, lazy_title in INDEX_PAGES:
+        page = pages.get(model)
+        if page is None:
+            continue
+        for locale in locales.exclude(pk=page.locale_id):
+            version = page.get_translation_or_none(locale)
+            if version is None or version.alias_of_id is None:
+                continue
+            version = version.specific
+            ConvertAliasPageAction(version, log_action=None).execute(skip_permission_checks=True)
+            version = model.objects.get(pk=version.pk)
+            version.title, slug = title_in(locale.language_code, lazy_title)
+            version.draft_title = version.title
+            version.slug = find_available_slug(
+                version.get_parent(), slug, ignore_page_id=version.pk
+            )
+            version.save_revision().publish()
+            report.add(True, f"page {version.url_path} ({locale.language_code})")
 
 
 def ensure_branding(parent, report):
@@ -117,11 +163,11 @@ def run_setup(parent=None, *, pages=True, groups=True, themes=True, sync_trees=N
         sync_trees = settings.CITIES_CMS_SYNC_TREES
     if themes:
         ensure_themes(report)
-    if pages:
-        ensure_index_pages(parent, report)
+    index_pages = ensure_index_pages(parent, report) if pages else {}
     if sync_trees:
         # After the pages, so that they are synchronised into every language too.
         ensure_tree_sync(report)
+        ensure_translated_index_pages(index_pages, report)
     if groups:
         roles = ensure_groups(parent, report)
         ensure_workflows(parent, roles, report)

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from icalendar import Calendar
+from wagtail.models import Page
 
 from .utils import make_city, make_private, make_seminar, translate
 
@@ -164,5 +165,69 @@ def test_uid_is_the_same_in_every_language(client, calendar_site):
     [latvian] = get_calendar(client, translated.url + "ics/").walk("VEVENT")
     assert str(latvian["SUMMARY"]) == "Pārmaiņu uzraudzība"
     assert str(latvian["UID"]) == str(english["UID"])
-    assert str(english["UID"]) == f"seminar-{seminar.translation_key}@testserver"
+    # Named by the site's host name (cities_cms.absolute_urls), not the request's.
+    assert str(english["UID"]) == f"seminar-{seminar.translation_key}@localhost"
     assert latvian.decoded("DTSTART") == english.decoded("DTSTART")
+
+
+def aliases(page):
+    """The page's aliases in the synchronised trees of the other languages, by language."""
+    return {
+        alias.locale.language_code: alias.specific
+        for alias in Page.objects.filter(alias_of=page).select_related("locale")
+    }
+
+
+def test_calendars_of_aliases_in_every_language(client, calendar_site):
+    """Until a seminar, city or index is translated, its alias serves its calendar."""
+    tree = calendar_site
+    translated = translate(tree.riga_seminar, "pl", title="Monitorowanie zmian")
+    webinar = aliases(tree.lisbon_webinar)
+    assert set(webinar) == {"lv", "pl"}
+    uids = {}
+    for code in ("lv", "pl"):
+        [event] = get_calendar(client, feed_url(webinar[code])).walk("VEVENT")
+        assert str(event["SUMMARY"]) == "Housing webinar"
+        assert event["SUMMARY"].params["LANGUAGE"] == "en"  # the alias shows English text
+        published = tree.lisbon_webinar.last_published_at.replace(microsecond=0)
+        assert event.decoded("DTSTAMP") == published
+        assert str(event["URL"]) == webinar[code].get_full_url()
+        uids[code] = str(event["UID"])
+        index = tree.seminars.get_translation(webinar[code].locale)
+        events = events_by_summary(get_calendar(client, feed_url(index)))
+        expected = {"lv": "Monitoring change", "pl": "Monitorowanie zmian"}[code]
+        assert sorted(events) == sorted(["Housing webinar", expected])
+        assert str(events["Housing webinar"]["UID"]) == uids[code]
+        city = aliases(tree.daugavpils)[code]
+        events = events_by_summary(get_calendar(client, feed_url(city)))
+        assert sorted(events) == sorted(["Housing webinar", expected])
+    [english] = get_calendar(client, feed_url(tree.lisbon_webinar)).walk("VEVENT")
+    assert uids["lv"] == uids["pl"] == str(english["UID"])
+    [polish] = get_calendar(client, feed_url(translated)).walk("VEVENT")
+    assert polish["SUMMARY"].params["LANGUAGE"] == "pl"
+
+
+def test_alias_without_publication_dates(client, calendar_site):
+    """An alias made from a page instance that was never re-read after publishing (a script,
+    an import: ``add_child`` of a page whose ``live`` defaults to True) is live without
+    publication dates, and Wagtail's ``update_aliases`` keeps them empty: the demo's aliases
+    were all like this, and every calendar that listed one answered 500. The dates are the
+    source's."""
+    seminar = calendar_site.riga_seminar
+    alias = aliases(seminar)["lv"]
+    Page.objects.filter(pk=alias.pk).update(first_published_at=None, last_published_at=None)
+    [event] = get_calendar(client, feed_url(alias)).walk("VEVENT")
+    published = seminar.last_published_at.replace(microsecond=0)
+    assert event.decoded("DTSTAMP") == event.decoded("LAST-MODIFIED") == published
+    index = calendar_site.seminars.get_translation(alias.locale).specific
+    assert "Monitoring change" in events_by_summary(get_calendar(client, feed_url(index)))
+
+
+def test_alias_of_an_unpublished_seminar_has_no_calendar(client, calendar_site):
+    seminar = calendar_site.riga_seminar
+    alias = aliases(seminar)["lv"]
+    assert client.get(feed_url(alias)).status_code == 200
+    seminar.unpublish()
+    assert client.get(feed_url(alias)).status_code == 404
+    index = seminar.get_parent().get_translation(alias.locale).specific
+    assert "Monitoring change" not in events_by_summary(get_calendar(client, feed_url(index)))

@@ -305,7 +305,7 @@ def test_admin_reads_typed_times_in_the_seminar_time_zone(site_tree, admin_clien
     url = f"/admin/pages/add/cities_cms/seminarpage/{index.pk}/"
     response = admin_client.post(url, seminar_form_data())
     assert response.status_code == 302, response.context["form"].errors
-    seminar = SeminarPage.objects.get(slug="monitoring-change")
+    seminar = SeminarPage.objects.get(slug="monitoring-change", alias_of=None)
     # 10:00 in Riga (EEST, UTC+3) whatever the editor's or the server's time zone (Warsaw).
     assert seminar.start == datetime.datetime(2026, 5, 4, 7, 0, tzinfo=UTC)
     assert seminar.end == datetime.datetime(2026, 5, 4, 9, 30, tzinfo=UTC)
@@ -330,7 +330,7 @@ def test_admin_form_in_winter_and_another_zone(site_tree, admin_client):
     )
     response = admin_client.post(f"/admin/pages/add/cities_cms/seminarpage/{index.pk}/", data)
     assert response.status_code == 302, response.context["form"].errors
-    seminar = SeminarPage.objects.get(slug="winter-school")
+    seminar = SeminarPage.objects.get(slug="winter-school", alias_of=None)
     assert seminar.start == datetime.datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
     assert seminar.local_start.hour == 9
 

@@ -1,8 +1,12 @@
 """The setup command: idempotent, with a chosen parent, and clear about mistakes."""
 
 import pytest
+from anyascii import anyascii
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import pgettext
 from wagtail.models import GroupPagePermission, Locale, Page, Site, Workflow, WorkflowPage
 
 from cities_cms.branding import BrandingSettings
@@ -11,7 +15,8 @@ from cities_cms.snippets import Theme
 
 from .utils import build_site
 
-pytestmark = pytest.mark.django_db
+# The command as a city runs it: all ten languages, synchronised trees.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ten_languages")]
 
 
 def counts():
@@ -50,7 +55,9 @@ def test_second_run_creates_nothing():
     before = counts()
     first = run()
     after_first = counts()
-    assert after_first["pages"] == before["pages"] + 3
+    # The three index pages, and in each of the nine other languages the site's root page (an
+    # alias) and the three index pages (translated: their titles are the package's).
+    assert after_first["pages"] == before["pages"] + 3 + 9 * 4
     assert after_first["themes"] == 9
     assert after_first["locales"] == 10
     # editors, reviewers, coordinators, and a translator group for each of the nine other locales
@@ -62,6 +69,23 @@ def test_second_run_creates_nothing():
     assert counts() == after_first
     assert "0 created" in second
     assert index_pages_under(root_page) == dict.fromkeys(index_pages_under(root_page), 1)
+
+
+def test_index_pages_are_titled_in_every_language():
+    run()
+    cities = CityIndexPage.objects.get(locale=Locale.get_default())
+    versions = {page.locale.language_code: page for page in cities.get_translations()}
+    assert len(versions) == 9
+    for code, page in versions.items():
+        assert page.alias_of_id is None and page.live, code
+        with translation.override(code):
+            title = pgettext("title of the index page", "Cities")
+        assert page.title == title
+        assert page.slug.isascii() and page.slug == slugify(anyascii(title))
+    assert versions["lv"].title != "Cities" and versions["pl"].title != "Cities"
+    # The root page stays an alias (its text is the site's, for translators to translate).
+    root = cities.get_parent()
+    assert all(page.alias_of_id == root.pk for page in root.get_translations())
 
 
 def test_plain_wagtail_root_page_gets_the_index_pages():
@@ -132,7 +156,9 @@ def test_options_skip_parts():
     before = counts()
     run("--no-pages", "--no-groups", "--no-themes")
     after = counts()
-    assert after["pages"] == before["pages"]
+    # No index page; the trees of the new languages hold an alias of the root page.
+    assert after["pages"] == before["pages"] + 9
+    assert not Page.objects.type(CityIndexPage, SeminarIndexPage, PracticeModelIndexPage)
     assert after["themes"] == before["themes"]
     assert after["groups"] == before["groups"]
     assert after["locales"] == 10

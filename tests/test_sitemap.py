@@ -70,9 +70,12 @@ def test_sitemap_lists_pages_of_every_language_with_alternates(client, sitemap_s
     assert urls[pl] == expected
     # A page without translations has no alternates.
     assert urls[tree.city.get_full_url()] == {}
-    # The translated ancestors (copied by translate()) are in the sitemap too.
+    # The index pages are translated in every language (by the setup command) and listed; the
+    # home page is an alias in Latvian and Polish (not translated yet): only its source is.
+    lv_index = tree.practices.get_translation(tree.model_lv.locale)
+    assert urls[lv_index.get_full_url()]["lv"] == lv_index.get_full_url()
     lv_home = tree.home.get_translation(tree.model_lv.locale)
-    assert urls[lv_home.get_full_url()]["lv"] == lv_home.get_full_url()
+    assert lv_home.alias_of_id == tree.home.pk and lv_home.get_full_url() not in urls
 
 
 def test_lastmod_is_the_publication_date(client, sitemap_site):
@@ -99,8 +102,11 @@ def test_private_translation_is_not_an_alternate(client, sitemap_site):
     tree = sitemap_site
     make_private(tree.model_lv)
     urls = all_urls(client)
-    assert tree.model_lv.get_full_url() not in urls
-    assert set(urls[tree.model.get_full_url()]) == {"en", "pl", "x-default"}
+    # Privacy on one version holds for every version (cities_cms.privacy): none is listed,
+    # none is anyone's alternate.
+    versions = {page.get_full_url() for page in tree.model.get_translations(inclusive=True)}
+    assert not versions & set(urls)
+    assert not versions & {href for links in urls.values() for href in links.values()}
 
 
 def test_no_x_default_without_a_default_language_version(client, sitemap_site):
@@ -113,7 +119,7 @@ def test_no_x_default_without_a_default_language_version(client, sitemap_site):
 def test_aliases_are_left_out(client, sitemap_site):
     """An alias repeats its source: its canonical address is the source's."""
     tree = sitemap_site
-    alias = tree.city.copy_for_translation(tree.model_lv.locale, copy_parents=True, alias=True)
+    alias = tree.city.get_translation(tree.model_lv.locale)  # the synchronised tree's
     assert alias.alias_of_id == tree.city.pk
     urls = all_urls(client)
     assert alias.get_full_url() not in urls
@@ -150,7 +156,8 @@ def test_pagination_of_large_sitemaps(client, settings, sitemap_site):
     settings.CITIES_CMS_SITEMAP_LIMIT = 3
     for i in range(5):
         make_practice_model(sitemap_site.practices, title=f"Model {i}", fast=True)
-    total = Page.objects.filter(depth__gt=1).live().count()
+    # Aliases are not listed: their address is their source's (canonical).
+    total = Page.objects.filter(depth__gt=1, alias_of=None).live().count()
     files = section_urls(client)
     assert len(files) == -(-total // 3) and len(files) >= 3
     assert files[1].endswith("sitemap-pages.xml?p=2")
@@ -206,9 +213,23 @@ def test_robots_txt(client, sitemap_site):
     assert lines[0] == "User-agent: *"
     assert "Disallow: /admin/" in lines
     assert "Allow: /" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    # The site's address (Settings > Sites), whatever the Host header: cities_cms.absolute_urls
+    assert "Sitemap: http://localhost/sitemap.xml" in lines
     other = client.get("/robots.txt", HTTP_HOST="127.0.0.1").content.decode()
-    assert "Sitemap: http://127.0.0.1/sitemap.xml" in other
+    assert "Sitemap: http://localhost/sitemap.xml" in other.splitlines()
+
+
+def test_sitemap_index_names_the_site_not_the_host_header(client, settings, sitemap_site):
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "city.example"]
+    site = sitemap_site.site
+    site.hostname, site.port = "city.example", 443
+    site.save()
+    for host in ("city.example", "127.0.0.1"):
+        index = client.get("/sitemap.xml", HTTP_HOST=host).content.decode()
+        assert "<loc>https://city.example/sitemap-pages.xml</loc>" in index, host
+        pages = client.get("/sitemap-pages.xml", HTTP_HOST=host).content.decode()
+        assert "<loc>https://city.example/practice-models/housing-cooperative/</loc>" in pages
+        assert "127.0.0.1" not in index + pages
 
 
 def test_robots_and_sitemap_have_no_language_prefix(client, sitemap_site):

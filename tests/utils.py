@@ -1,8 +1,10 @@
 """Builders for test data: small functions with sensible defaults, overridable by keyword.
 
 Every page builder publishes the page (``save_revision().publish()``) unless ``live=False``,
-which leaves a draft with one revision. ``fast=True`` adds a live page without revisions,
-for tests that create hundreds of pages and only need them listed.
+which leaves a draft with one revision, and then does what the admin does after creating a
+page: where other locales synchronise their tree from the page's (the test settings' default),
+it gets an alias in each of them. ``fast=True`` adds a live page without revisions or aliases,
+for tests that create hundreds of pages and only need them listed in one language.
 """
 
 import io
@@ -19,6 +21,7 @@ from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, PageViewRestriction, Site
+from wagtail_localize.synctree import create_aliases_for_new_page
 
 from cities_cms.pages import (
     CityIndexPage,
@@ -57,6 +60,8 @@ def add_page(parent, page, *, live=True, fast=False, m2m=None):
     if live:
         revision.publish()
         page.refresh_from_db()
+    # wagtail-localize's after_create_page hook: the admin calls it, code must.
+    create_aliases_for_new_page(page)
     return page
 
 

@@ -22,6 +22,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
+from ..absolute_urls import absolute_url
 from ..conf import settings
 from ..dates import format_date
 from ..snippets import Theme
@@ -29,7 +30,6 @@ from .queries import active_locale, published, request_site
 
 EVENT_NS = "http://purl.org/rss/1.0/modules/event/"
 WHEN = ("upcoming", "past", "all")
-
 
 # Whole titles per kind of item, so that each language can inflect "seminars" or "practice
 # models" together with the city or theme (not "%(items)s of %(city)s" with a pasted label).
@@ -45,6 +45,7 @@ THEME_TITLES = {
     "practice-models": gettext_lazy("Practice models on %(theme)s"),
     "seminars": gettext_lazy("Seminars on %(theme)s"),
 }
+
 
 class _EventElements:
     """Adds the RSS event module's start and end dates to items that have them."""
@@ -103,7 +104,7 @@ class PageFeed(Feed):
         return obj.link
 
     def feed_url(self, obj):
-        return obj.request.build_absolute_uri(obj.request.get_full_path())
+        return absolute_url(obj.request, obj.request.get_full_path())
 
     def items(self, obj):
         return obj.items
@@ -235,9 +236,9 @@ def _find_section(request, locale, kind, value):
 def _home_link(request, locale):
     site = request_site(request)
     if site is None:
-        return request.build_absolute_uri("/")
+        return absolute_url(request, "/")
     root = site.root_page.get_translation_or_none(locale) or site.root_page
-    return root.get_full_url(request) or request.build_absolute_uri("/")
+    return root.get_full_url(request) or absolute_url(request, "/")
 
 
 def build(request, kind, scope, value, when):

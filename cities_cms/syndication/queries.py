@@ -10,20 +10,14 @@ and the API leave them out, because their canonical address is the source's.
 
 from django.db.models import Q
 from django.utils import timezone
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page
+
+from ..absolute_urls import request_site
 
 
 def not_expired_q(now=None):
     now = now or timezone.now()
     return Q(expire_at__isnull=True) | Q(expire_at__gt=now)
-
-
-def request_site(request):
-    """The Wagtail site of the request, else the default site (None without any site)."""
-    site = Site.find_for_request(request) if request is not None else None
-    if site is None:
-        site = Site.objects.select_related("root_page").filter(is_default_site=True).first()
-    return site
 
 
 def site_roots(site):

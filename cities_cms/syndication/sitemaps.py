@@ -12,12 +12,15 @@ translations lists every published translation, itself included, as an
 """
 
 from django.contrib.sitemaps import views as django_sitemap_views
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.http import HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import cache_control
 from wagtail.contrib.sitemaps.sitemap_generator import Sitemap as WagtailSitemap
 from wagtail.models import Locale, Page
 
+from ..absolute_urls import absolute_url
 from ..conf import settings
 from .queries import published, published_pages, request_site
 
@@ -92,9 +95,23 @@ def _sitemaps(request):
 
 
 @cache_control(max_age=3600)
+@x_robots_tag
 def sitemap_index(request):
-    return django_sitemap_views.index(
-        request, _sitemaps(request), sitemap_url_name="cities_cms_sitemap_section"
+    """Django's index view, with the files' addresses by the site's root URL.
+
+    (Django's own view names them by the request's host: cities_cms.absolute_urls.)
+    """
+    items = []
+    for section, sitemap in _sitemaps(request).items():
+        url = absolute_url(request, reverse("cities_cms_sitemap_section", args=[section]))
+        lastmod = sitemap.get_latest_lastmod()
+        items.append(SitemapIndexItem(url, lastmod))
+        items += [
+            SitemapIndexItem(f"{url}?p={number}", lastmod)
+            for number in range(2, sitemap.paginator.num_pages + 1)
+        ]
+    return TemplateResponse(
+        request, "sitemap_index.xml", {"sitemaps": items}, content_type="application/xml"
     )
 
 
@@ -115,6 +132,6 @@ def _admin_path():
 def robots_txt(request):
     """Crawlers may read the pages, not the admin; the sitemap is announced."""
     lines = ["User-agent: *", f"Disallow: {_admin_path()}", "Allow: /"]
-    sitemap = request.build_absolute_uri(reverse("cities_cms_sitemap"))
+    sitemap = absolute_url(request, reverse("cities_cms_sitemap"))
     lines += ["", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

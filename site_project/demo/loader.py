@@ -410,6 +410,9 @@ class DemoLoader:
             parent.add_child(instance=page)
             page.save_revision().publish()
             self.count.add(kind, "created")
+            # As the admin does after publishing: re-read, so that the aliases copy the
+            # publication dates.
+            page = model.objects.get(pk=page.pk)
             self.sync_aliases(page)
         else:
             self._update_page(page, values, kind)

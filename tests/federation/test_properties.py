@@ -116,7 +116,9 @@ def check(remote, document):
     outcome = import_envelope(remote.peer, envelope)
     after = snapshot()
     if outcome.status in ("imported",):
-        pages = PracticeModelPage.objects.filter(translation_key=document["id"], live=True)
+        pages = PracticeModelPage.objects.filter(
+            translation_key=document["id"], live=True, alias_of=None
+        )
         clean = validate_document(document)
         assert pages.count() == len(clean.locales)
         assert after[3] == before[3] + 1
