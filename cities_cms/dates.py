@@ -12,6 +12,7 @@ capitalise them; a template capitalises the first letter where a date begins a h
 """
 
 from django.utils.dateformat import DateFormat
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import get_format
 from django.utils.translation import get_language
 
@@ -47,7 +48,7 @@ def format_date(value, format_name="DATE_FORMAT"):
     """``value`` (a date or datetime) in the active language's ``format_name``.
 
     Args:
-        value: a date or a datetime, already in the time zone to show.
+        value: a date or a datetime, already in the time zone to show (or its ISO string).
         format_name: one of Django's format names (``DATE_FORMAT``, ``DATETIME_FORMAT``,
             ``YEAR_MONTH_FORMAT``, ``MONTH_DAY_FORMAT``, ``SHORT_DATE_FORMAT`` ...).
 
@@ -56,6 +57,11 @@ def format_date(value, format_name="DATE_FORMAT"):
     """
     if value in (None, ""):
         return ""
+    if isinstance(value, str):
+        # An ISO date as block preview values and raw StreamField data hold it.
+        value = parse_datetime(value) or parse_date(value)
+        if value is None:
+            return ""
     fmt = get_format(format_name)
     language = (get_language() or "en").split("-")[0].lower()
     if language in CAPITALISED_NAMES:

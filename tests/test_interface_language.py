@@ -681,3 +681,12 @@ def test_romanian_numbers_from_twenty_take_de():
             if after and after.group(1) != "de":
                 problems.append(f"{entry.msgid_plural!r}: {text!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_dates_given_as_iso_strings_are_formatted_too():
+    # Block preview values and raw StreamField data hold dates as strings.
+    from cities_cms.dates import format_date
+
+    with translation.override("pl"):
+        assert format_date("2024-12-05", "l") == "czwartek"
+        assert format_date("not a date") == ""
