@@ -1,12 +1,23 @@
-"""Per-site branding: logo, name and colours, edited in Settings > Branding."""
+"""Per-site branding: logo and colours (Settings > Branding), and the site's texts.
+
+The texts a visitor reads in the page's language (the site's name beside the logo and in the
+window title, the footer text) are a translatable snippet, ``BrandingText``: one per site and
+language, translated like any snippet (wagtail-localize, translator groups).
+"""
 
 import re
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import TranslatableMixin
+
+try:  # wagtail-localize is a hard requirement, but field declarations stay importable without it
+    from wagtail_localize.fields import SynchronizedField, TranslatableField
+except ImportError:  # pragma: no cover
+    SynchronizedField = TranslatableField = None
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -41,12 +52,6 @@ def validate_brand_colour(value):
 
 @register_setting(icon="image")
 class BrandingSettings(BaseSiteSetting):
-    site_name = models.CharField(
-        _("site name"),
-        max_length=120,
-        blank=True,
-        help_text=_("Shown next to the logo. Leave empty to use the site's name."),
-    )
     logo = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("logo"),
@@ -69,14 +74,16 @@ class BrandingSettings(BaseSiteSetting):
         validators=[validate_brand_colour],
         help_text=_("Highlights and focus outlines. Must contrast 4.5:1 with white."),
     )
-    footer_text = models.TextField(_("footer text"), blank=True, max_length=500)
-
     panels = [
-        FieldPanel("site_name"),
+        HelpPanel(
+            content=_(
+                "The site's name and footer text are edited, and translated, under Network > "
+                "Site texts."
+            )
+        ),
         FieldPanel("logo"),
         FieldPanel("primary_colour"),
         FieldPanel("accent_colour"),
-        FieldPanel("footer_text"),
     ]
 
     class Meta:
@@ -105,6 +112,7 @@ class BrandingSettings(BaseSiteSetting):
         site = Site.find_for_request(request)
         if site is None:
             return super().for_request(request)
+
         def compute():
             # Unlike for_site, a page view writes nothing: without a row, the defaults.
             return cls.base_queryset().filter(site=site).first() or cls(site=site)
@@ -113,3 +121,82 @@ class BrandingSettings(BaseSiteSetting):
         instance._request = request
         setattr(request, attr_name, instance)
         return instance
+
+
+class BrandingText(TranslatableMixin, models.Model):
+    """The site's name and footer text in one language (a translatable snippet)."""
+
+    site = models.ForeignKey(
+        "wagtailcore.Site", verbose_name=_("site"), on_delete=models.CASCADE, related_name="+"
+    )
+    site_name = models.CharField(
+        _("site name"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Shown next to the logo and in the browser's title bar. Leave empty to use the "
+            "name of the site (Settings > Sites)."
+        ),
+    )
+    footer_text = models.TextField(_("footer text"), blank=True, max_length=500)
+
+    panels = [FieldPanel("site"), FieldPanel("site_name"), FieldPanel("footer_text")]
+    override_translatable_fields = [
+        SynchronizedField("site"),
+        TranslatableField("site_name"),
+        TranslatableField("footer_text"),
+    ]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("site texts")
+        verbose_name_plural = _("site texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["site", "locale"], name="cities_cms_brandingtext_site_locale"
+            )
+        ]
+
+    def __str__(self):
+        return self.site_name or str(self.site)
+
+
+def site_texts(site, locale):
+    """``{"site_name", "footer_text", "lang"}`` of ``site`` in ``locale``'s language.
+
+    A text not written in that language falls back to the default language's (then ``lang``
+    names that language, for a ``lang`` attribute), and the name to the Wagtail site's name.
+    Kept in the content cache: every public page asks for it.
+    """
+    from django.conf import settings as django_settings
+
+    from .content_cache import get_or_compute
+
+    result = {"site_name": "", "site_name_lang": "", "footer_text": "", "footer_text_lang": ""}
+    if site is None:
+        return {**result, "site_name": getattr(django_settings, "WAGTAIL_SITE_NAME", "")}
+
+    def compute():
+        rows = BrandingText.objects.filter(site=site).values_list(
+            "locale_id", "locale__language_code", "site_name", "footer_text"
+        )
+        return {locale_id: (code, name, footer) for locale_id, code, name, footer in rows}
+
+    texts = get_or_compute(f"branding-texts.{site.pk}", compute)
+    default_code = django_settings.LANGUAGE_CODE
+    own = texts.get(getattr(locale, "pk", None))
+    fallback = next((row for row in texts.values() if row[0] == default_code), None)
+    for field, position in (("site_name", 1), ("footer_text", 2)):
+        for row in (own, fallback):
+            if row is not None and row[position]:
+                result[field] = row[position]
+                result[f"{field}_lang"] = row[0]
+                break
+    if not result["site_name"]:
+        result["site_name"] = site.site_name or getattr(django_settings, "WAGTAIL_SITE_NAME", "")
+        result["site_name_lang"] = default_code
+    here = getattr(locale, "language_code", None)
+    for field in ("site_name", "footer_text"):
+        # Only a text in another language than the page needs a lang attribute.
+        if result[f"{field}_lang"] == here:
+            result[f"{field}_lang"] = ""
+    return result

@@ -59,11 +59,13 @@ def _senders():
     from wagtail.images.models import AbstractImage
     from wagtail.models import Locale, Page, PageViewRestriction, Site
 
+    from .branding import BrandingText
     from .snippets import Theme
 
     return (
         Page,
         Theme,
+        BrandingText,
         PageViewRestriction,
         Site,
         Locale,

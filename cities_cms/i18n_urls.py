@@ -3,9 +3,24 @@
 See ``cities_cms.urls`` for how a site includes both modules.
 """
 
-from django.urls import include, path
+from django.urls import URLPattern, include, path
 
-urlpatterns = [
-    path("", include("cities_cms.search.urls")),
-    path("", include("cities_cms.syndication.i18n_urls")),
-]
+from .languages import require_served_language
+
+
+def _served_languages_only(patterns):
+    """The views of ``patterns`` answer 404 for a language the site has no locale for."""
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = require_served_language(pattern.callback)
+        else:
+            _served_languages_only(pattern.url_patterns)
+    return patterns
+
+
+urlpatterns = _served_languages_only(
+    [
+        path("", include("cities_cms.search.urls")),
+        path("", include("cities_cms.syndication.i18n_urls")),
+    ]
+)

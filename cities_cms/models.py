@@ -1,6 +1,6 @@
 """Django's model registry looks here; the models live in their own modules."""
 
-from .branding import BrandingSettings
+from .branding import BrandingSettings, BrandingText
 from .pages import *  # noqa: F403
 from .pages import __all__ as _page_names
 from .snippets import Organisation, Person, Theme
@@ -9,6 +9,7 @@ from .workflows import NetworkApprovalTask
 
 __all__ = [
     "BrandingSettings",
+    "BrandingText",
     "NetworkApprovalTask",
     "Organisation",
     "Person",

@@ -48,6 +48,9 @@ COORDINATOR_PERMISSIONS = [
     "delete_organisation",
     "delete_person",
     "change_brandingsettings",
+    "add_brandingtext",
+    "change_brandingtext",
+    "delete_brandingtext",
 ]
 COLLECTION_PERMISSIONS = [
     ("wagtailimages", "add_image"),

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .branding import BrandingText
 from .snippets import Organisation, Person, Theme
 
 
@@ -29,8 +30,16 @@ class PersonViewSet(SnippetViewSet):
     search_fields = ["name"]
 
 
+class BrandingTextViewSet(SnippetViewSet):
+    model = BrandingText
+    icon = "doc-full"
+    menu_label = _("Site texts")
+    list_display = ["site_name", "site", "locale"]
+    list_filter = ["site"]
+
+
 class CitiesSnippetGroup(SnippetViewSetGroup):
-    items = (ThemeViewSet, OrganisationViewSet, PersonViewSet)
+    items = (ThemeViewSet, OrganisationViewSet, PersonViewSet, BrandingTextViewSet)
     menu_icon = "site"
     menu_label = _("Network")
     menu_name = "cities_cms_network"

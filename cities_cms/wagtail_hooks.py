@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .branding import BrandingText
 from .snippets import Organisation, Person, Theme
 from .translation.groups import LocalePermissionPolicy
 from .translation.views import (
@@ -18,7 +19,7 @@ from .translation.views import (
 from .viewsets import CitiesSnippetGroup
 
 # Translators change snippets in their own locale only (see translation/groups.py).
-for _model in (Theme, Organisation, Person):
+for _model in (Theme, Organisation, Person, BrandingText):
     register_permission_policy(_model, LocalePermissionPolicy(_model))
 register_snippet(CitiesSnippetGroup)
 
@@ -80,8 +81,19 @@ def only_translators_of_the_locale(request, instance):
     """Wagtail's edit view checks model permissions; translators are limited per instance."""
     from wagtail.admin.auth import permission_denied
 
-    if isinstance(instance, Theme | Organisation | Person):
+    if isinstance(instance, Theme | Organisation | Person | BrandingText):
         policy = LocalePermissionPolicy(type(instance))
         if not policy.user_has_permission_for_instance(request.user, "change", instance):
             return permission_denied(request)
     return None
+
+
+@hooks.register("before_serve_page")
+def only_the_sites_languages(page, request, serve_args, serve_kwargs):
+    """/fr/... on a site without French pages: 404, not the default language's page."""
+    from django.http import Http404
+
+    from .languages import language_is_served
+
+    if not language_is_served():
+        raise Http404("This site has no pages in this language.")

@@ -17,6 +17,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
+# The server error page in the visitor's language, with the site's name (cities_cms.errors).
+handler500 = "cities_cms.errors.server_error"
+
 # Pages in the default language live at /, translations under /lv/, /pl/ ...
 urlpatterns += i18n_patterns(
     path("", include("cities_cms.i18n_urls")),  # search and feeds, once per language

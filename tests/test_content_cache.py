@@ -8,10 +8,10 @@ the very next request shows it, and that the cache really spares the queries.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from wagtail.models import Page
+from wagtail.models import Locale, Page
 
 from cities_cms import content_cache
-from cities_cms.branding import BrandingSettings
+from cities_cms.branding import BrandingSettings, BrandingText
 from cities_cms.pages import NetworkHomePage
 
 from .utils import make_image, make_private
@@ -71,10 +71,21 @@ def test_private_sections_are_read_from_the_cache_and_follow_moves(site_tree):
 
 
 def test_branding_and_logo_changes_show_at_once(client, site_tree):
-    branding = BrandingSettings.for_site(site_tree.site)
-    branding.site_name = "Cities of change network"
-    branding.save()
+    texts = BrandingText.objects.create(
+        site=site_tree.site, locale=site_tree.home.locale, site_name="Cities of change network"
+    )
     assert "Cities of change network" in client.get("/").content.decode()
+    texts.footer_text = "Funded by the network."
+    texts.save()
+    assert "Funded by the network." in client.get("/").content.decode()
+    latvian = texts.copy_for_translation(Locale.objects.get(language_code="lv"))
+    latvian.site_name = "Pārmaiņu pilsētas"
+    latvian.save()
+    assert (
+        "Pārmaiņu pilsētas"
+        in client.get(site_tree.cities.get_translation(latvian.locale).url).content.decode()
+    )
+    branding = BrandingSettings.for_site(site_tree.site)
     logo = make_image("Network logo")
     branding.logo = logo
     branding.primary_colour = "#123456"

@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
-from cities_cms.branding import BrandingSettings
+from cities_cms.branding import BrandingSettings, BrandingText
 from cities_cms.svgmap import CityMap
 
 from .utils import make_city, make_image, make_practice_model, make_seminar
@@ -39,9 +39,11 @@ def test_branding_colours_name_and_logo(client, site_tree):
     branding = BrandingSettings.for_site(site_tree.site)
     branding.primary_colour = "#123456"
     branding.accent_colour = "#7a1f1f"
-    branding.site_name = "Daugavpils and partners"
     branding.logo = make_image("City logo")
     branding.save()
+    BrandingText.objects.create(
+        site=site_tree.site, locale=site_tree.home.locale, site_name="Daugavpils and partners"
+    )
     html = client.get(site_tree.home.url).content.decode()
     assert "--cc-primary: #123456" in html
     assert "--cc-accent: #7a1f1f" in html

@@ -23,6 +23,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from ..absolute_urls import absolute_url
+from ..branding import site_texts
 from ..conf import settings
 from ..dates import format_date
 from ..snippets import Theme
@@ -249,7 +250,7 @@ def build(request, kind, scope, value, when):
     queryset = published(page_model.objects.all(), request)
     link = None
     site = request_site(request)
-    site_name = (site.site_name if site else "") or ""
+    site_name = site_texts(site, locale)["site_name"]
     title = str(TITLES[kind])
     description = (
         gettext("The latest practice models")

@@ -7,16 +7,13 @@ and a page body asking for the same thing cost one query, whatever the number of
 from collections import defaultdict
 
 from django import template
-from django.conf import settings as django_settings
 from django.db.models import prefetch_related_objects
 
-from .. import content_cache, dates, jsonld
-from ..conf import NETWORK_LANGUAGES
+from .. import content_cache, dates, jsonld, languages
+from ..absolute_urls import request_site
 from ..snippets import Theme
 
 register = template.Library()
-
-LANGUAGE_NAMES = dict(NETWORK_LANGUAGES)
 
 
 def _request_cache(request, name, compute):
@@ -101,115 +98,51 @@ def filesize(document):
 @register.filter
 def language_name(code):
     """A language code's name in that language ("lv" -> "Latviešu"); unknown codes as given."""
-    return LANGUAGE_NAMES.get(code, code)
+    return languages.language_name(code)
 
 
 @register.simple_tag(takes_context=True)
 def page_translations(context, page):
-    """The languages of a page, for the language switcher and ``hreflang`` alternates.
+    """The languages of the page (or view) for the switcher and ``hreflang`` alternates.
 
-    Returns a dict (cached for the request; two queries: the page's translations with their
-    locales, and the locales):
-
-    - ``links``: ``[{page, code, name, url, full_url, current}]`` for every live, public,
-      translated version, the current language first. An alias (a page that wagtail-localize
-      keeps in a language's tree until it is translated) is not a translation.
-    - ``untranslated``: ``[{code, name}]`` of the other languages, "not translated yet".
-    - ``content_language``: the language the page's text is in (the source's, for an alias).
-    - ``is_alias``: the current page shows another language's text.
-    - ``x_default``: the full URL of the default language's version, if it is live.
-    - ``canonical``: for an alias, the full URL of its source.
+    See ``cities_cms.languages.page_languages`` (pages) and ``view_languages`` (search, the
+    404 page ...). Cached for the request.
     """
     request = context.get("request")
-    empty = {
-        "links": [],
-        "untranslated": [],
-        "content_language": "",
-        "is_alias": False,
-        "x_default": "",
-        "canonical": "",
-    }
-    if page is None or not getattr(page, "pk", None) or not hasattr(page, "get_translations"):
-        return empty
-
-    def compute():
-        from wagtail.models import Locale
-
-        others = list(page.get_translations().live().public().select_related("locale"))
-        versions = [page, *others]
-        by_pk = {version.pk: version for version in versions}
-        order = [code for code, _name in NETWORK_LANGUAGES]
-
-        def sort_key(version):
-            code = version.locale.language_code
-            return order.index(code) if code in order else 99
-
-        links = []
-        for version in [page, *sorted(others, key=sort_key)]:
-            if version.alias_of_id is not None:
-                continue
-            code = version.locale.language_code
-            links.append(
-                {
-                    "page": version,
-                    "code": code,
-                    "name": LANGUAGE_NAMES.get(code, code),
-                    "url": version.get_url(request),
-                    "full_url": version.get_full_url(request),
-                    "current": version.pk == page.pk,
-                }
-            )
-        translated = {item["code"] for item in links}
-        locales = _request_cache(
-            request, "locales", lambda: list(Locale.objects.values_list("language_code", flat=True))
+    if page is not None and getattr(page, "pk", None) and hasattr(page, "get_translations"):
+        return _request_cache(
+            request, f"translations-{page.pk}", lambda: languages.page_languages(page, request)
         )
-        untranslated = [
-            {"code": code, "name": LANGUAGE_NAMES.get(code, code)}
-            for code in sorted(locales, key=lambda c: order.index(c) if c in order else 99)
-            if code not in translated
-        ]
-        source = by_pk.get(page.alias_of_id) if page.alias_of_id else None
-        content_language = (source or page).locale.language_code
-        default_code = django_settings.LANGUAGE_CODE
-        x_default = next((i["full_url"] for i in links if i["code"] == default_code), "")
-        # An alias repeats its source: search engines should index the source instead.
-        canonical = source.get_full_url(request) if source is not None else ""
-        return {
-            "links": links,
-            "untranslated": untranslated,
-            "content_language": content_language,
-            "is_alias": page.alias_of_id is not None,
-            "x_default": x_default,
-            "canonical": canonical,
-        }
-
-    return _request_cache(request, f"translations-{page.pk}", compute)
+    if request is None:
+        return {"languages": [], "links": [], "is_alias": False, "content_language": ""}
+    return _request_cache(request, "translations-view", lambda: languages.view_languages(request))
 
 
 # Site structure ------------------------------------------------------------------------------
 
 
-def _site_root(context):
-    """The site's root page in the current page's language (one query, cached)."""
-    from wagtail.models import Site
+def _context_locale(context):
+    return languages.request_locale(context.get("page"))
 
+
+def _site_root(context):
+    """The site's root page in the language of the page, or of the view (cached)."""
     request = context.get("request")
-    page = context.get("page")
+    locale = _context_locale(context)
 
     def compute():
-        site = Site.find_for_request(request) if request is not None else None
+        site = request_site(request)
         if site is None:
             return None
         root = site.root_page
-        locale_id = getattr(page, "locale_id", None)
-        if locale_id and root.locale_id != locale_id:
+        if locale is not None and root.locale_id != locale.pk:
             root = content_cache.get_or_compute(
-                f"site-root.{site.pk}.{locale_id}",
-                lambda: root.get_translation_or_none(locale_id) or root,
+                f"site-root.{site.pk}.{locale.pk}",
+                lambda: root.get_translation_or_none(locale) or root,
             )
         return root
 
-    return _request_cache(request, f"site-root-{getattr(page, 'locale_id', '')}", compute)
+    return _request_cache(request, f"site-root-{getattr(locale, 'pk', '')}", compute)
 
 
 @register.simple_tag(takes_context=True)
@@ -218,31 +151,45 @@ def site_root(context):
 
 
 @register.simple_tag(takes_context=True)
-def site_name(context):
-    """The branding's site name, else the Wagtail site's name (no query of its own)."""
-    from wagtail.models import Site
+def site_texts(context):
+    """The site's name and footer text in the page's language (``cities_cms.branding``).
 
-    from ..branding import BrandingSettings
+    ``{site_name, site_name_lang, footer_text, footer_text_lang}``; a ``*_lang`` is set when
+    the text is in another language than the page (not translated yet).
+    """
+    from ..branding import site_texts as texts_of
 
     request = context.get("request")
-    if request is not None:
-        # Cached on the request by Wagtail, shared with {{ settings.cities_cms... }}.
-        name = BrandingSettings.for_request(request).site_name
-        if name:
-            return name
-    site = Site.find_for_request(request) if request is not None else None
-    if site is not None and site.site_name:
-        return site.site_name
-    return getattr(django_settings, "WAGTAIL_SITE_NAME", "")
+    locale = _context_locale(context)
+    return _request_cache(
+        request,
+        f"site-texts-{getattr(locale, 'pk', '')}",
+        lambda: texts_of(request_site(request), locale),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def site_name(context):
+    """The site's name in the page's language."""
+    return site_texts(context)["site_name"]
+
+
+def _content_language(page, here):
+    """The language of a page's text when it differs from ``here`` (an alias), else ""."""
+    source = getattr(page, "alias_of", None) if getattr(page, "alias_of_id", None) else None
+    code = source.locale.language_code if source is not None else ""
+    return code if code and code != here else ""
 
 
 @register.simple_tag(takes_context=True)
 def primary_navigation(context):
-    """The site root's live, public children shown in menus: ``[{page, url, title, current}]``.
+    """The site root's live, public children shown in menus: ``[{page, url, title, current,
+    lang}]``.
 
     A flat number of queries whatever the size of the menu, cached for the request.
     ``current`` is "page" for the current page and "true" for one of its ancestors (for
-    ``aria-current``), else "".
+    ``aria-current``), else "". ``lang`` is the language of a title that is not in the
+    page's language (a menu item not translated yet), else "".
     """
     request = context.get("request")
     page = context.get("page")
@@ -253,10 +200,15 @@ def primary_navigation(context):
     def compute():
         return content_cache.get_or_compute(
             f"menu.{root.pk}",
-            lambda: list(content_cache.public(root.get_children().live().in_menu())),
+            lambda: list(
+                content_cache.public(
+                    root.get_children().live().in_menu().select_related("alias_of__locale")
+                )
+            ),
         )
 
     children = _request_cache(request, f"menu-{root.pk}", compute)
+    here = getattr(_context_locale(context), "language_code", "")
     path = getattr(page, "path", "") or ""
     items = []
     for child in children:
@@ -267,20 +219,35 @@ def primary_navigation(context):
         else:
             current = ""
         items.append(
-            {"page": child, "url": child.get_url(request), "title": child.title, "current": current}
+            {
+                "page": child,
+                "url": child.get_url(request),
+                "title": child.title,
+                "current": current,
+                "lang": _content_language(child, here),
+            }
         )
     return items
 
 
 @register.simple_tag(takes_context=True)
 def breadcrumb_pages(context, page):
-    """The live ancestors of ``page`` from the site root down (the page itself excluded)."""
+    """The live ancestors of ``page`` from the site root down (the page itself excluded).
+
+    Each has ``breadcrumb_lang``: the language of its title where it is not the page's.
+    """
     root = _site_root(context)
     if page is None or root is None or not getattr(page, "pk", None):
         return []
     if page.depth <= root.depth:
         return []
-    return list(page.get_ancestors().live().filter(depth__gte=root.depth))
+    here = getattr(_context_locale(context), "language_code", "")
+    ancestors = list(
+        page.get_ancestors().live().filter(depth__gte=root.depth).select_related("alias_of__locale")
+    )
+    for ancestor in ancestors:
+        ancestor.breadcrumb_lang = _content_language(ancestor, here)
+    return ancestors
 
 
 @register.simple_tag

@@ -22,7 +22,9 @@ import json
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings as django_settings
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -260,9 +262,13 @@ class DemoLoader:
         site = Site.objects.filter(is_default_site=True).first()
         if site is None:
             site = Site(is_default_site=True)
+        # The address the demo is served at: absolute URLs (canonical, hreflang, sitemap, feeds)
+        # are the Site's root URL (cities_cms.absolute_urls).
+        address = urlsplit(django_settings.WAGTAILADMIN_BASE_URL)
+        default_port = 443 if address.scheme == "https" else 80
         site_values = {
-            "hostname": "localhost",
-            "port": 80,
+            "hostname": address.hostname or "localhost",
+            "port": address.port or default_port,
             "site_name": data["site_name"],
             "root_page": home.pk,
             "is_default_site": True,
@@ -287,7 +293,32 @@ class DemoLoader:
         if branding.pk is None or assign(branding, branding_values):
             branding.save()
             self.count.add("branding", "updated")
+        self.site = site
         return home, data
+
+    def load_site_texts(self, network):
+        """The site's name and footer text in every language written (a translatable snippet,
+        as a translator would leave it). After the setup command, which makes the locales."""
+        from cities_cms.branding import BrandingText
+
+        site, data = self.site, network["texts"]
+        default = Locale.get_default()
+        values = {k: v for k, v in data.items() if k != "translations"}
+        source = BrandingText.objects.filter(site=site, locale=default).first()
+        source = self._save_snippet(
+            BrandingText, source, {"site": site.pk, **values}, "site texts", default
+        )
+        for code, fields in data.get("translations", {}).items():
+            locale = self.locale(code)
+            translated = source.get_translation_or_none(locale)
+            created = translated is None
+            if created:
+                translated = source.copy_for_translation(locale)
+            if assign(translated, fields) or created:
+                translated.save()
+                self.count.add("site text translations", "created" if created else "updated")
+            else:
+                self.count.add("site text translations", "unchanged")
 
     def load_themes(self, data):
         from cities_cms.snippets import Theme

@@ -58,6 +58,7 @@ class Command(BaseCommand):
             home, network = loader.load_network()
             report = run_setup(parent=home.pk)
             loader.load_themes(network)
+            loader.load_site_texts(network)
             loader.load_organisations()
             loader.load_people()
             loader.load_pages(home, network)
