@@ -196,13 +196,16 @@ def resign_all(identity=None) -> int:
 # --- signals --------------------------------------------------------------------------------
 
 
-def _practice_keys_under(page):
+def _practice_keys_under(*pages):
+    from django.db.models import Q
+
     from ..pages import PracticeModelPage
 
+    under = Q(pk__in=[])
+    for page in pages:
+        under |= Q(path__startswith=page.path, depth__gte=page.depth)
     return list(
-        PracticeModelPage.objects.descendant_of(page, inclusive=True)
-        .values_list("translation_key", flat=True)
-        .distinct()
+        PracticeModelPage.objects.filter(under).values_list("translation_key", flat=True).distinct()
     )
 
 
@@ -213,8 +216,11 @@ def on_page_changed(sender, instance, **kwargs):
         refresh_quietly([instance.translation_key])
 
 
-def on_subtree_changed(sender, instance, **kwargs):
-    """Unpublishing or moving any page can change what its practice models show."""
+def on_subtree_changed(sender, instance, versions=(), **kwargs):
+    """Unpublishing or moving any page can change what its practice models show.
+
+    ``versions``: the pages whose subtrees to look under instead of ``instance`` alone.
+    """
     from ..pages import PracticeModelPage
 
     if isinstance(instance, PracticeModelPage):
@@ -222,7 +228,7 @@ def on_subtree_changed(sender, instance, **kwargs):
         return
     if not federation_ready():
         return
-    keys = _practice_keys_under(instance)
+    keys = _practice_keys_under(*(versions or [instance]))
     known = OutboundRecord.objects.filter(global_id__in=keys).values_list("global_id", flat=True)
     shared = set(_shared_keys(keys))
     refresh_quietly([k for k in keys if k in shared or k in set(known)])
@@ -241,11 +247,20 @@ def on_page_deleted(sender, instance, **kwargs):
 
 
 def on_restriction_changed(sender, instance, **kwargs):
+    from wagtail.models import Page
+
+    from ..privacy import mirroring
+
+    if mirroring():  # a copy on another language version: the original's signal covers it
+        return
     try:
         page = instance.page
     except Exception:  # the page itself is being deleted
         return
-    on_subtree_changed(sender, page)
+    # A restriction holds for every language version of its page (cities_cms.privacy), whose
+    # subtrees need not hold the same practice models when trees are not synchronised.
+    versions = list(Page.objects.filter(translation_key=page.translation_key))
+    on_subtree_changed(sender, page, versions=versions)
 
 
 def connect():

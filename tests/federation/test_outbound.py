@@ -232,9 +232,9 @@ def test_every_live_locale_appears(site_tree):
     assert "/lv/" in document["canonical"]["lv"]
     assert document["source_locale"] == "en"
 
-    # A private translation stays home; the rest is still shared.
+    # Privacy set on the translation holds for every language (cities_cms.privacy): withdrawn.
     make_private(latvian)
-    assert set(document_of(page)["locales"]) == {"en"}
+    assert (document_of(page)["type"], document_of(page)["reason"]) == ("tombstone", "private")
 
 
 # --- tombstones and versions ----------------------------------------------------------------

@@ -1,4 +1,5 @@
 from django.core.exceptions import ObjectDoesNotExist
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cities_cms.setup import run_setup
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         if options["verbosity"] > 1:
             for label in report.existing:
                 self.stdout.write(f"kept     {label}")
+        # Restrictions made before they held in every language (cities_cms.privacy).
+        call_command("cities_cms_align_privacy", stdout=self.stdout, verbosity=options["verbosity"])
         self.ensure_federation_key()
         self.stdout.write(
             f"cities_cms is set up: {len(report.created)} created, "
