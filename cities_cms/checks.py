@@ -79,4 +79,24 @@ def check_settings(app_configs, **kwargs):
                 id="cities_cms.E005",
             )
         )
+    errors.extend(_check_stemmers())
+    return errors
+
+
+def _check_stemmers():
+    from .search.analysis import load_stemmer
+
+    errors = []
+    for code, spec in settings.CITIES_CMS_SEARCH_STEMMERS.items():
+        try:
+            load_stemmer(spec)
+        except (ImportError, KeyError, ValueError) as exc:
+            errors.append(
+                Error(
+                    f"The search stemmer of {code!r} ({spec!r}) cannot be loaded: {exc}",
+                    hint="Name a Snowball algorithm (snowballstemmer.algorithms()) or the "
+                    "dotted path of a function word -> stem in CITIES_CMS_SEARCH_STEMMERS.",
+                    id="cities_cms.E007",
+                )
+            )
     return errors

@@ -67,15 +67,20 @@ DEFAULTS = {
     # Longest query accepted (characters; longer ones get a 400), and words used from it.
     "CITIES_CMS_SEARCH_MAX_QUERY_LENGTH": 200,
     "CITIES_CMS_SEARCH_MAX_TERMS": 12,
-    # Where a language has no stemmer (SQLite; PostgreSQL's "simple"), words of this length
-    # or longer also match by their first letters less two ("daugavpils" -> "daugavpi*").
+    # Query words of this length or longer also match words that start with them less their
+    # last two letters ("balsot" -> "bals*"): inflections that the stemmer does not undo.
     # 0 turns it off.
     "CITIES_CMS_SEARCH_PREFIX_MIN_LENGTH": 6,
     # Characters of text around the first match in a result's highlighted snippet.
     "CITIES_CMS_SEARCH_SNIPPET_LENGTH": 220,
-    # PostgreSQL text search configuration per language code (others: "simple").
-    "CITIES_CMS_SEARCH_POSTGRES_CONFIGS": {
+    # Stemmer per language code for the database backends (SQLite and PostgreSQL), at index
+    # and query time: a Snowball algorithm of the snowballstemmer package, or the dotted path
+    # of a function word -> stem. Languages not listed are folded only. Changing it needs
+    # `manage.py update_index`.
+    "CITIES_CMS_SEARCH_STEMMERS": {
         "en": "english",
+        "pl": "polish",
+        "lv": "LatvianStemmer.stem",
         "it": "italian",
         "nl": "dutch",
         "lt": "lithuanian",
@@ -84,11 +89,10 @@ DEFAULTS = {
         "de": "german",
         "ro": "romanian",
         "pt": "portuguese",
-        "lv": "simple",
-        "pl": "simple",
     },
-    # Elasticsearch analyzer per language code (others: "standard"). "polish" needs the
-    # analysis-stempel plugin on every node.
+    # Elasticsearch: the stemmer of each language's analyzers (the language of the "stemmer"
+    # token filter; "standard": none; others: not indexed per language). "polish" is the
+    # polish_stem filter of the analysis-stempel plugin, needed on every node.
     "CITIES_CMS_SEARCH_ELASTICSEARCH_ANALYZERS": {
         "en": "english",
         "pl": "polish",

@@ -73,5 +73,7 @@ def test_each_language_is_stemmed_with_its_analyzer(backend, site_tree):
     index.refresh()
     assert search(backend, "en", "neighbourhood") == ["Neighbourhood renewal"]
     assert search(backend, "lt", "universitetas") == ["Žinių perdavimas"]
+    assert search(backend, "lt", "ziniu") == ["Žinių perdavimas"]  # typed without diacritics
+    assert search(backend, "pl", "wspolpraca") == ["Współpraca miast"]
     assert search(backend, "pl", "rozwój") == ["Współpraca miast"]
     assert search(backend, "pl", "neighbourhood") == []

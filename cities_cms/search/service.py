@@ -17,8 +17,9 @@ from django.db import connection
 from django.db.models import CharField, Count, F, FloatField, IntegerField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, ExtractYear
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from wagtail.models import Page
@@ -27,7 +28,9 @@ from wagtail.search.backends import get_search_backend
 from .. import content_cache
 from ..pages import CityPage, PracticeModelPage, SeminarPage
 from ..pages.practice import PracticeStatus
-from .text import highlight, query_terms
+from .highlight import highlight
+from .languages import aliases, language_code, query_languages
+from .text import query_terms
 
 # The SQL assembled here (noqa: S608) joins constants and SQL compiled by Django; every value,
 # the visitor's words included, is a parameter.
@@ -65,11 +68,15 @@ def is_database_backend(backend):
     return hasattr(backend.results_class, "get_queryset")
 
 
-def search_backend(language_code):
-    """The default search backend, set up for queries in ``language_code`` where it can be."""
+def search_backend(languages):
+    """The default search backend, set up to read queries in ``languages`` where it can be.
+
+    ``languages``: the visitor's language first, then those of the untranslated pages
+    (aliases) shown in it (``languages.query_languages``).
+    """
     backend = get_search_backend("default")
     if hasattr(backend, "for_language"):
-        backend = backend.for_language(language_code)
+        backend = backend.for_language(languages[0], others=languages[1:])
     return backend
 
 
@@ -171,7 +178,8 @@ class SiteSearch:
         self.query = data.get("q") or ""
         self.filters = {name: list(data.get(name) or []) for name in FACETS}
         self.vocabulary = vocabulary or Vocabulary(locale)
-        self.backend = search_backend(locale.language_code)
+        self.languages = query_languages(locale)
+        self.backend = search_backend(self.languages)
         self.database = is_database_backend(self.backend)
 
     @property
@@ -187,16 +195,24 @@ class SiteSearch:
             return queryset
         return [row["pk"] for row in queryset]
 
-    @staticmethod
-    def _excluded():
-        """Aliases (untranslated copies that show another language's text), expired pages."""
-        return Q(alias_of__isnull=False) | Q(expire_at__lte=timezone.now())
+    def _excluded(self):
+        """Expired pages, and aliases of pages of the same locale (the page itself is found).
+
+        Aliases of pages of other languages stay: until a page is translated, its alias is
+        what the visitors of a language see, and they find it by its words (in the original's
+        language, which the search also reads: ``query_languages``).
+        """
+        excluded = Q(expire_at__lte=timezone.now())
+        duplicates = aliases(self.locale)["duplicates"]
+        if duplicates:
+            excluded |= Q(id__in=duplicates)
+        return excluded
 
     def scope(self, exclude=True):
-        """Live, public pages of the locale, in its language, not expired, with the filters.
+        """Live, public pages of the locale (and its aliases), not expired, with the filters.
 
-        Aliases and expired pages are left out by id (search backends can filter on ids but
-        not on those fields); without ``exclude`` the caller leaves them out itself.
+        Expired pages are left out by id (search backends can filter on ids but not on that
+        field); without ``exclude`` the caller leaves them out itself.
         """
         pages = content_cache.public(Page.objects.live().filter(locale=self.locale))
         if exclude:
@@ -564,18 +580,24 @@ def invalidate_vocabularies(**kwargs):
     content_cache.invalidate()
 
 
-def present(pages, query, request, content_types=None):
+def present(pages, query, request, content_types=None, languages=None):
     """The pages of one page of results as dicts for the template (their specific types).
 
     One query per page type among them, whatever their number. ``pages`` may be ids; with
     ``content_types`` (id -> content type id, from ``SiteSearch.run``) each type's table is
     read directly, without first reading the pages' base rows to learn their types.
+    ``languages``: the languages the search read the query in (``SiteSearch.languages``).
+
+    An alias (a page not translated into the visitor's language yet) is marked
+    ``untranslated``, with the language of its text, which highlighting reads it in.
     """
     ids = [getattr(page, "pk", page) for page in pages]
     if content_types and all(pk in content_types for pk in ids):
         specific = _specific_by_type(ids, content_types)
     else:
         specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
+    languages = tuple(languages or ())
+    originals = _original_languages(specific.values(), languages)
     types = {model: key for key, model in TYPES.items()}
     items = []
     for pk in ids:
@@ -583,17 +605,40 @@ def present(pages, query, request, content_types=None):
         if page is None:
             continue
         kind = types.get(type(page), "other")
+        own = languages[0] if languages else language_code(translation.get_language())
+        text_language = originals.get(page.alias_of_id, own) if page.alias_of_id else own
+        marks = {"language": text_language, "query_languages": languages or None}
         items.append(
             {
                 "page": page,
                 "url": page.get_url(request),
                 "kind": kind,
                 "kind_label": KIND_LABELS[kind],
-                "title": highlight(page.title, query, length=400) if query else page.title,
-                "snippet": highlight(_summary_text(page), query),
+                "title": highlight(page.title, query, length=400, **marks) if query else page.title,
+                "snippet": highlight(_summary_text(page), query, **marks),
+                "untranslated": text_language != own,
+                "language": text_language,
+                "language_name": get_language_info(text_language)["name_local"]
+                if text_language != own
+                else "",
             }
         )
     return items
+
+
+def _original_languages(pages, languages):
+    """``{original id: language}`` of the aliases among ``pages``.
+
+    No query when the search reads one language besides the visitor's (synchronised trees:
+    every alias copies a page of the source language); else one.
+    """
+    originals = {page.alias_of_id for page in pages if page.alias_of_id}
+    if not originals:
+        return {}
+    if len(languages) == 2:
+        return dict.fromkeys(originals, languages[1])
+    rows = Page.objects.filter(pk__in=originals).values_list("pk", "locale__language_code")
+    return {pk: language_code(code) for pk, code in rows}
 
 
 def _specific_by_type(ids, content_types):

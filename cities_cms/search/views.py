@@ -21,7 +21,7 @@ from wagtail.models import Locale
 from .. import content_cache
 from ..conf import settings
 from .forms import SearchForm
-from .service import FACETS, SiteSearch, Vocabulary, present, search_backend
+from .service import FACETS, SiteSearch, Vocabulary, present
 from .text import query_terms
 
 
@@ -79,9 +79,7 @@ def _other_languages(query):
 
 def _active_locale():
     """``Locale.get_active()``, from the content cache (locales seldom change)."""
-    return content_cache.get_or_compute(
-        f"locale.{translation.get_language()}", Locale.get_active
-    )
+    return content_cache.get_or_compute(f"locale.{translation.get_language()}", Locale.get_active)
 
 
 @require_safe
@@ -139,7 +137,13 @@ def search(request):
                     "max_terms": settings.CITIES_CMS_SEARCH_MAX_TERMS,
                     "page_obj": page_obj,
                     "paginator": paginator,
-                    "results": present(list(page_obj.object_list), query, request, content_types),
+                    "results": present(
+                        list(page_obj.object_list),
+                        query,
+                        request,
+                        content_types,
+                        languages=site_search.languages,
+                    ),
                     "facets": facets,
                     "filters_active": any(form.cleaned_data.get(name) for name in FACETS),
                     "clear_filters_url": f"?{clear_filters.urlencode()}",
@@ -168,18 +172,15 @@ def autocomplete(request):
     if query_terms(query):
         locale = _active_locale()
         site_search = SiteSearch(locale, {}, vocabulary=_NoVocabulary())
-        backend = search_backend(locale.language_code)
         limit = settings.CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT
-        results = backend.autocomplete(query, site_search.scope(), operator="and")[:limit]
+        results = site_search.backend.autocomplete(query, site_search.scope(), operator="and")
         suggestions = [
             {"title": item["title"], "url": item["url"], "kind": str(item["kind_label"])}
-            for item in present(list(results), "", request)
+            for item in present(list(results[:limit]), "", request, languages=site_search.languages)
         ]
     count = len(suggestions)
     # For screen readers, with the language's plural forms (the script cannot know them).
-    summary = ngettext("%(count)s suggestion", "%(count)s suggestions", count) % {
-        "count": count
-    }
+    summary = ngettext("%(count)s suggestion", "%(count)s suggestions", count) % {"count": count}
     return JsonResponse(
         {"query": query, "suggestions": suggestions, "summary": summary if count else ""}
     )

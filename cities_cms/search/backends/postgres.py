@@ -1,16 +1,16 @@
-"""PostgreSQL: every object indexed and queried with its own language's configuration.
+"""PostgreSQL: every object indexed as the tokens of its own language, queried alike.
 
-modelsearch indexes everything with one configuration (``SEARCH_CONFIG``). Here an object of
-a translatable model is indexed with the configuration of its locale's language
-(``CITIES_CMS_SEARCH_POSTGRES_CONFIGS``: the Snowball stemmers PostgreSQL has, ``simple`` for
-Latvian and Polish, which have none), and ``backend.for_language(code)`` returns a backend
-that queries with that language's configuration. Text indexed with ``simple`` (and the
-autocomplete field, always ``simple``) is folded to lower case without diacritics, and long
-query words also match by prefix, as on SQLite; stemmed languages keep their diacritics,
-which their stemmers need. Only words reach ``to_tsquery``.
+modelsearch indexes everything with one text search configuration (``SEARCH_CONFIG``), and
+PostgreSQL has no stemmer for Latvian or Polish nor a way to fold diacritics after stemming
+without the ``unaccent`` extension (which folds before the stemmer, losing its work). Here an
+object's title and body are indexed as the tokens that ``cities_cms.search.analysis`` makes
+in its text's language (folded stems, and the folded words), with the ``simple``
+configuration, which keeps them as they are; the autocomplete column holds the folded words.
+Queries go through the same analysis in the languages of ``backend.for_language(code,
+others)``: the same tokens and prefixes as on SQLite. Only words reach ``to_tsquery``.
+Switching an existing index to this backend, or changing the stemmers, needs
+``manage.py update_index``.
 """
-
-import copy
 
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import F, Q
@@ -22,26 +22,31 @@ from modelsearch.backends.database.postgres.postgres import (
     PostgresIndex,
     PostgresSearchBackend,
     PostgresSearchQueryCompiler,
+    PostgresSearchResults,
 )
 from modelsearch.backends.database.postgres.query import CombinedLexeme, Lexeme
-from modelsearch.query import PlainText
+from modelsearch.query import Phrase, PlainText
 from modelsearch.utils import get_content_type_pk
 
-from ..languages import LocaleCodes, language_code, postgres_config
-from ..text import fold, query_terms, stem_prefix
+from .. import analysis
+from ..languages import TextLanguages, content_languages
+from ..text import fold, query_terms
+from .common import LanguageResultsMixin, LanguagesMixin
 
-FOLDED_CONFIGS = {"simple"}
+# The configuration that keeps analysed tokens as they are (lower case, split on non-letters).
+CONFIG = "simple"
 
 
 class LanguageObjectIndexer(ObjectIndexer):
-    def __init__(self, obj, backend, config):
+    def __init__(self, obj, backend, language):
         super().__init__(obj, backend)
-        self.config = config
+        self.language = language
 
     def as_vector(self, texts, for_autocomplete=False):
-        config = self.autocomplete_config if for_autocomplete else self.config
-        if config in FOLDED_CONFIGS:
+        if for_autocomplete:
             texts = [(fold(text), weight) for text, weight in texts]
+        else:
+            texts = [(analysis.index_text(text, self.language), weight) for text, weight in texts]
         return super().as_vector(texts, for_autocomplete=for_autocomplete)
 
 
@@ -50,10 +55,10 @@ class LanguagePostgresIndex(PostgresIndex):
         # modelsearch's add_items, with a configuration per object (its indexer takes none).
         if not model.get_search_fields():
             return
-        codes = LocaleCodes()
+        languages = TextLanguages()
+        languages.prepare(objs)
         indexers = [
-            LanguageObjectIndexer(obj, self.backend, postgres_config(codes.for_object(obj)))
-            for obj in objs
+            LanguageObjectIndexer(obj, self.backend, languages.for_object(obj)) for obj in objs
         ]
         if not indexers:
             return
@@ -93,38 +98,48 @@ class LanguagePostgresIndex(PostgresIndex):
 
 
 class LanguageQueryMixin:
+    """``tsquery`` from the tokens of ``analysis.query_groups``, in ``languages``.
+
+    Each word becomes ``('token' | 'prefix':* ...)``; the words are combined with the query's
+    operator. A phrase is searched as all its words (the index holds several tokens per word,
+    so adjacency in it means nothing). ``languages`` is set by the results from their backend
+    (``for_language``); without it (Wagtail's admin), every content language.
+    """
+
+    languages = None
+
     def build_tsquery_content(self, query, config=None, invert=False):
-        if not isinstance(query, PlainText):
+        if not isinstance(query, PlainText | Phrase):
             return super().build_tsquery_content(query, config=config, invert=invert)
-        folded = config in FOLDED_CONFIGS
-        words = query_terms(query.query_string, folded=folded)
-        if not words:
+        groups = self._word_groups(query, invert)
+        if not groups:
             return None
-        groups = self._word_groups(words, folded, invert)
+        and_ = (isinstance(query, Phrase) or query.operator == "and") != invert
         combined = groups[0]
-        and_ = (query.operator == "and") != invert
         for group in groups[1:]:
             combined = combined & group if and_ else combined | group
         return SearchQuery(combined, search_type="raw", config=config)
 
-    def _word_groups(self, words, folded, invert=False):
-        """One lexeme group per word: the word, or "word or prefix*" for long folded words."""
+    def _word_groups(self, query, invert=False):
+        """One lexeme group per word: "token | prefix:* ..."; inverted (NOT), "!a & !b ..."."""
         groups = []
-        for position, word in enumerate(words):
-            last = position == len(words) - 1
-            lexeme = Lexeme(word, invert=invert, prefix=last and self.LAST_TERM_IS_PREFIX)
-            prefix = stem_prefix(word) if folded else None
-            if prefix and not (last and self.LAST_TERM_IS_PREFIX):
-                # "word or prefix*"; inverted (NOT) it is "not word and not prefix*".
-                connector = "&" if invert else "|"
-                lexeme = CombinedLexeme(
-                    lexeme, connector, Lexeme(prefix, invert=invert, prefix=True)
-                )
-            groups.append(lexeme)
+        for exact, prefixes in analysis.query_groups(
+            query.query_string,
+            self.languages or content_languages(),
+            autocomplete=self.LAST_TERM_IS_PREFIX,
+        ):
+            lexemes = [Lexeme(token, invert=invert) for token in exact]
+            lexemes += [Lexeme(prefix, invert=invert, prefix=True) for prefix in prefixes]
+            if not lexemes:
+                continue
+            group = lexemes[0]
+            for lexeme in lexemes[1:]:
+                group = CombinedLexeme(group, "&" if invert else "|", lexeme)
+            groups.append(group)
         return groups
 
     def search(self, config, start, stop, score_field=None, backend=None):
-        if isinstance(self.query, PlainText) and not query_terms(self.query.query_string):
+        if isinstance(self.query, PlainText | Phrase) and not query_terms(self.query.query_string):
             return self.queryset.none()
         return super().search(config, start, stop, score_field=score_field, backend=backend)
 
@@ -160,10 +175,8 @@ class LanguagePostgresSearchQueryCompiler(LanguageQueryMixin, PostgresSearchQuer
             and isinstance(self.query, PlainText)
             and self.query.operator == "and"
         ):
-            folded = config in FOLDED_CONFIGS
-            words = query_terms(self.query.query_string, folded=folded)
             condition = Q()
-            for group in self._word_groups(words, folded):
+            for group in self._word_groups(self.query):
                 word = SearchQuery(group, search_type="raw", config=config)
                 condition &= Q(_title_=word) | Q(_body_=word)
         queryset = (
@@ -195,21 +208,21 @@ class LanguagePostgresAutocompleteQueryCompiler(
     pass
 
 
-class LanguagePostgresSearchBackend(PostgresSearchBackend):
+class LanguagePostgresSearchResults(LanguageResultsMixin, PostgresSearchResults):
+    pass
+
+
+class LanguagePostgresSearchBackend(LanguagesMixin, PostgresSearchBackend):
     query_compiler_class = LanguagePostgresSearchQueryCompiler
     autocomplete_query_compiler_class = LanguagePostgresAutocompleteQueryCompiler
     index_class = LanguagePostgresIndex
+    results_class = LanguagePostgresSearchResults
 
     def __init__(self, params):
         super().__init__(params)
-        # Queries without a language (Wagtail's admin search) use the default language's.
-        self.config = params.get("SEARCH_CONFIG") or postgres_config(language_code(None))
-
-    def for_language(self, code):
-        """A copy of this backend that queries with the configuration of language ``code``."""
-        backend = copy.copy(self)
-        backend.config = postgres_config(code)
-        return backend
+        # The tokens are analysed in Python (cities_cms.search.analysis): PostgreSQL only
+        # stores and matches them.
+        self.config = self.autocomplete_config = CONFIG
 
 
 SearchBackend = LanguagePostgresSearchBackend

@@ -1,12 +1,14 @@
-"""SQLite (FTS5): text folded to lower case without diacritics, words matched by prefix.
+"""SQLite (FTS5): each page's words indexed as folded stems of its language.
 
 modelsearch creates the FTS5 table with the default ``unicode61`` tokenizer, whose
 ``remove_diacritics`` (1 or 2) folds ``ī``, ``ą``, ``ș`` but leaves letters such as ``ł``, ``ß``
-or ``ø`` alone, so "lodz" would not find "Łódź". This backend folds the text itself before it
-is indexed and folds the query the same way, so matching ignores diacritics whatever the
-tokenizer, and the table needs no migration. FTS5 has no stemmer for our languages (its
-``porter`` tokenizer is English only): longer words also match by prefix (see
-``cities_cms.search.text.stem_prefix``). Only words reach FTS5's query parser, each quoted.
+or ``ø`` alone, and FTS5 has no stemmer for our languages (its ``porter`` tokenizer is English
+only). This backend indexes, instead of the text, its tokens as ``cities_cms.search.analysis``
+makes them (the stems of the page's language, without diacritics, and the words themselves),
+and turns each query word into the same tokens and prefixes: diacritics never matter,
+whatever the tokenizer, inflected forms meet, and the table needs no migration (an existing
+index is rebuilt with ``update_index``). The autocomplete column holds the folded words (its
+matches are prefixes). Only words reach FTS5's query parser, each quoted.
 """
 
 from django.db.models import Case, F, FloatField, IntegerField, TextField, Value, When
@@ -26,11 +28,15 @@ from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteIndex,
     SQLiteSearchBackend,
     SQLiteSearchQueryCompiler,
+    SQLiteSearchResults,
 )
 from modelsearch.query import Phrase, PlainText
 from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 
-from ..text import fold, query_terms, stem_prefix
+from .. import analysis
+from ..languages import TextLanguages, content_languages
+from ..text import fold, query_terms
+from .common import LanguageResultsMixin, LanguagesMixin
 
 
 class LexemeGroup(CombinedLexeme):
@@ -42,8 +48,23 @@ class LexemeGroup(CombinedLexeme):
 
 
 class FoldingObjectIndexer(ObjectIndexer):
-    def prepare_value(self, value):
-        return fold(super().prepare_value(value))
+    """Title and body as the tokens of the text's language; autocomplete as folded words."""
+
+    def __init__(self, obj, backend, language):
+        super().__init__(obj, backend)
+        self.language = language
+
+    @property
+    def title(self):
+        return analysis.index_text(super().title, self.language)
+
+    @property
+    def body(self):
+        return analysis.index_text(super().body, self.language)
+
+    @property
+    def autocomplete(self):
+        return fold(super().autocomplete)
 
 
 class FoldingSQLiteIndex(SQLiteIndex):
@@ -53,7 +74,11 @@ class FoldingSQLiteIndex(SQLiteIndex):
         # modelsearch's add_items with the folding indexer (its indexer class is not a hook).
         if not model.get_search_fields():
             return
-        indexers = [self.indexer_class(obj, self.backend) for obj in objs]
+        languages = TextLanguages()
+        languages.prepare(objs)
+        indexers = [
+            self.indexer_class(obj, self.backend, languages.for_object(obj)) for obj in objs
+        ]
         if not indexers:
             return
         content_type_pk = get_content_type_pk(model)
@@ -82,31 +107,45 @@ class FoldingSQLiteIndex(SQLiteIndex):
 
 
 class FoldingQueryMixin:
-    """Build FTS5 match expressions from folded words only, with prefixes for long words."""
+    """FTS5 match expressions from the tokens of ``analysis.query_groups``.
+
+    Each word becomes ``("token" OR "prefix"* ...)``; the words are combined with the query's
+    operator. A phrase is searched as all its words (the index holds several tokens per word,
+    so adjacency in it means nothing). ``languages``: the languages to read the query in, set
+    by the results from their backend (``for_language``); without them (Wagtail's admin), every
+    content language.
+    """
+
+    languages = None
 
     def build_search_query_content(self, query, config=None):
-        if isinstance(query, PlainText):
-            words = query_terms(query.query_string)
-            if not words:
+        if isinstance(query, PlainText | Phrase):
+            groups = analysis.query_groups(
+                query.query_string,
+                self.languages or content_languages(),
+                autocomplete=self.LAST_TERM_IS_PREFIX,
+            )
+            lexemes = [self._group(exact, prefixes) for exact, prefixes in groups]
+            lexemes = [lexeme for lexeme in lexemes if lexeme is not None]
+            if not lexemes:
                 return None
-            groups = []
-            for position, word in enumerate(words):
-                last = position == len(words) - 1
-                lexeme = Lexeme(word, prefix=last and self.LAST_TERM_IS_PREFIX)
-                prefix = stem_prefix(word)
-                if prefix and not (last and self.LAST_TERM_IS_PREFIX):
-                    lexeme = LexemeGroup(lexeme, "OR", Lexeme(prefix, prefix=True))
-                groups.append(lexeme)
-            combined = groups[0]
-            for group in groups[1:]:
-                combined = combined & group if query.operator.upper() == "AND" else combined | group
+            and_ = isinstance(query, Phrase) or query.operator.upper() == "AND"
+            combined = lexemes[0]
+            for lexeme in lexemes[1:]:
+                combined = combined & lexeme if and_ else combined | lexeme
             return SearchQueryExpression(combined, config=config)
-        if isinstance(query, Phrase):
-            words = query_terms(query.query_string)
-            if not words:
-                return None
-            return SearchQueryExpression(" ".join(words))
         return super().build_search_query_content(query, config=config)
+
+    @staticmethod
+    def _group(exact, prefixes):
+        alternatives = [Lexeme(token) for token in exact]
+        alternatives += [Lexeme(prefix, prefix=True) for prefix in prefixes]
+        if not alternatives:
+            return None
+        group = alternatives[0]
+        for alternative in alternatives[1:]:
+            group = LexemeGroup(group, "OR", alternative)
+        return group
 
     def search(self, config, start, stop, score_field=None):
         if not isinstance(self.query, PlainText | Phrase):
@@ -205,14 +244,15 @@ class FoldingSQLiteAutocompleteQueryCompiler(FoldingQueryMixin, SQLiteAutocomple
     pass
 
 
-class FoldingSQLiteSearchBackend(SQLiteSearchBackend):
+class LanguageSQLiteSearchResults(LanguageResultsMixin, SQLiteSearchResults):
+    pass
+
+
+class FoldingSQLiteSearchBackend(LanguagesMixin, SQLiteSearchBackend):
     query_compiler_class = FoldingSQLiteSearchQueryCompiler
     autocomplete_query_compiler_class = FoldingSQLiteAutocompleteQueryCompiler
     index_class = FoldingSQLiteIndex
-
-    def for_language(self, code):
-        """The backend for queries in one language (SQLite treats every language alike)."""
-        return self
+    results_class = LanguageSQLiteSearchResults
 
 
 SearchBackend = FoldingSQLiteSearchBackend
