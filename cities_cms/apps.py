@@ -14,8 +14,11 @@ class CitiesCmsConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .content_cache import connect_signals
         from .privacy import connect_signals as keep_privacy_in_every_language
+        from .translation.drafts import publish_translation_draft
         from .translation.fields import on_page_published
 
         page_published.connect(on_page_published, dispatch_uid="cities_cms_sync_m2m")
+        # A translation draft saved on an alias turns it into the translation when published.
+        page_published.connect(publish_translation_draft, dispatch_uid="cities_cms_draft_alias")
         connect_signals()
         keep_privacy_in_every_language()

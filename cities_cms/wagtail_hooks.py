@@ -9,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 
 from .branding import BrandingText
 from .snippets import Organisation, Person, Theme
+from .translation import drafts as translation_drafts
 from .translation.groups import LocalePermissionPolicy
 from .translation.views import (
     ExchangeView,
@@ -74,6 +75,11 @@ def page_header_buttons(page, user, view_name=None, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def page_listing_more_buttons(page, user, next_url=None):
     yield from _machine_draft_button(page, user, priority=45)
+
+
+# Before wagtail-localize's own hook, which offers to start a translation of any alias.
+hooks.register("before_edit_page", translation_drafts.edit_translation_draft, order=-5)
+hooks.register("register_log_actions", translation_drafts.register_log_actions)
 
 
 @hooks.register("before_edit_snippet")

@@ -9,6 +9,7 @@ from wagtail.models import Locale, Page
 from wagtail_localize.models import StringTranslation, Translation, TranslationSource
 
 from cities_cms.translation import status
+from cities_cms.translation.current import pending_revision
 from cities_cms.translation.machine import OfflineDraftTranslator, machine_draft
 
 from .utils import make_city, make_practice_model, translate
@@ -57,38 +58,46 @@ def admin_user(db):
 
 def test_every_state_is_recognised(site_tree):
     practice = make_practice_model(site_tree.practices, title="Open budget")
+    by_hand = make_practice_model(site_tree.practices, title="Tram lanes")
     localize(practice, "lv", translate_all=True)
     localize(practice, "pl")
-    translate(practice, "it", title="Bilancio aperto")
-    en = Locale.objects.get(language_code="en")
-    locales = list(Locale.objects.filter(language_code__in=["en", "lv", "pl", "it", "de"]))
+    translate(by_hand, "pl", title="Buspasy")
+    en, lv, pl = (Locale.objects.get(language_code=code) for code in ("en", "lv", "pl"))
+    locales = [en, lv, pl]
 
-    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
-    assert cells["en"].state == "source"
-    assert cells["lv"].state == "up_to_date"
-    assert cells["lv"].percent == 100
-    assert cells["pl"].state == "in_progress"
-    assert 0 <= cells["pl"].percent < 100
-    assert cells["it"].state == "up_to_date"  # translated by hand, nothing changed since
-    assert cells["de"].state == "missing"
+    def cells(page):
+        return cells_by_language(status.compute(status.source_pages(en), locales, en), page)
 
-    # The source changes and is published again: both kinds of translation are outdated.
-    practice.title = "Open budget, second edition"
-    practice.save_revision().publish()
-    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
-    assert cells["lv"].state == "outdated"
-    assert cells["it"].state == "outdated"
-    assert cells["de"].state == "missing"
+    assert cells(practice)["en"].state == "source"
+    assert cells(practice)["lv"].state == "up_to_date"
+    assert cells(practice)["lv"].percent == 100
+    assert cells(practice)["pl"].state == "in_progress"
+    assert 0 <= cells(practice)["pl"].percent < 100
+    assert cells(by_hand)["pl"].state == "up_to_date"  # translated by hand, nothing changed since
+    assert cells(by_hand)["lv"].state == "missing"  # an alias shows the source
+
+    # The sources change and are published again: both kinds of translation are outdated.
+    for page in (practice, by_hand):
+        page.title += ", second edition"
+        page.save_revision().publish()
+    assert cells(practice)["lv"].state == "outdated"
+    assert cells(by_hand)["pl"].state == "outdated"
+    assert cells(by_hand)["lv"].state == "missing"
 
     # Syncing the wagtail-localize source brings lv back: the new title is a new segment.
-    source = TranslationSource.objects.get(pk=cells["lv"].source_id)
+    source = TranslationSource.objects.get(pk=cells(practice)["lv"].source_id)
     source.update_from_db()
-    cells = cells_by_language(status.compute(status.source_pages(en), locales, en), practice)
-    assert cells["lv"].state == "in_progress"
+    assert cells(practice)["lv"].state == "in_progress"
 
     summary = status.summarise(status.compute(status.source_pages(en), locales, en))
-    de = Locale.objects.get(language_code="de")
-    assert summary[de.pk]["missing"] == Page.objects.filter(locale=en, depth__gt=1).count()
+    untranslated = [
+        page
+        for page in status.source_pages(en)
+        if not Page.objects.filter(
+            translation_key=page.translation_key, locale=lv, alias_of__isnull=True
+        ).exists()
+    ]
+    assert summary[lv.pk]["missing"] == len(untranslated) > 0
 
 
 def test_view_shows_matrix_and_links(client, admin_user, site_tree):
@@ -178,26 +187,40 @@ def test_offline_translator_labels_and_keeps_markup():
 
 
 def test_machine_draft_of_a_subtree(client, admin_user, site_tree):
-    make_practice_model(site_tree.practices, title="Shared mobility hubs")
-    make_practice_model(site_tree.practices, title="Citizens' budget")
+    """Every page of the subtree gets a draft; the public keeps what it had."""
+    models = [
+        make_practice_model(site_tree.practices, title="Shared mobility hubs"),
+        make_practice_model(site_tree.practices, title="Citizens' budget"),
+    ]
     lv, pl = Locale.objects.filter(language_code__in=["lv", "pl"]).order_by("language_code")
+    keys = [page.translation_key for page in [site_tree.practices, *models]]
+    before = {
+        page.pk: (page.alias_of_id, page.live, page.title, page.slug, page.live_revision_id)
+        for page in Page.objects.filter(translation_key__in=keys, locale__in=[lv, pl])
+    }
+    assert len(before) == 6  # the index and two practice models, in two languages
     client.force_login(admin_user)
     url = reverse("cities_cms:machine_draft", args=[site_tree.practices.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"locales": [lv.pk, pl.pk], "include_subtree": "on"})
     assert response.status_code == 302
 
-    drafted = Page.objects.filter(
-        translation_key__in=Page.objects.descendant_of(site_tree.practices, inclusive=True)
-        .filter(locale__language_code="en")
-        .values("translation_key"),
-        locale__in=[lv, pl],
-    )
-    assert drafted.count() == 6  # the index and two practice models, in two languages
-    for page in drafted:
-        assert not page.live, "machine drafts must wait for review"
-        revision = page.get_latest_revision_as_object()
-        assert revision.title.startswith(f"[MT {page.locale.language_code}] ")
+    for page in Page.objects.filter(translation_key__in=keys, locale__in=[lv, pl]):
+        assert (
+            page.alias_of_id,
+            page.live,
+            page.title,
+            page.slug,
+            page.live_revision_id,
+        ) == before[page.pk], "machine drafts must wait for review"
+    for model in models:
+        for locale in (lv, pl):
+            page = Page.objects.get(translation_key=model.translation_key, locale=locale)
+            revision = pending_revision(page)
+            assert revision is not None
+            draft = revision.as_object()
+            assert draft.title == f"[MT {locale.language_code}] {model.title}"
+            assert draft.slug == model.slug
 
 
 def test_machine_draft_needs_permission_and_valid_input(client, site_tree, settings):
@@ -249,7 +272,9 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(client, site_tre
     url = reverse("cities_cms:machine_draft", args=[practice.pk])
     assert client.post(url, {"locales": [lv.pk]}).status_code == 302
     latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
-    assert not latvian.live
+    # The alias still shows the English page to the public; the draft waits for review.
+    assert latvian.alias_of_id == practice.pk and latvian.title == "School streets"
+    assert pending_revision(latvian).as_object().title == "[MT lv] School streets"
 
     # The translator corrects one segment, as wagtail-localize's editor does.
     translation = Translation.objects.get(
@@ -279,8 +304,9 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(client, site_tre
     task_state = state.current_task_state
     task_state.task.specific.on_action(task_state, reviewer, "approve")
     latvian = Page.objects.get(pk=latvian.pk)
-    assert latvian.live
+    assert latvian.live and latvian.alias_of_id is None
     assert latvian.title == "Skolu ielas"
+    assert latvian.slug == practice.slug
 
 
 def test_submit_for_review_refuses_what_it_should(client, site_tree):

@@ -282,8 +282,12 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["stakeholders"] = list(self.stakeholders.select_related("organisation"))
+        # A revision (a preview, a draft under review) holds them in memory, not as a query.
+        seminars = self._meta.get_field("related_seminars").related_model.objects.filter(
+            pk__in=[seminar.pk for seminar in self.related_seminars.all()]
+        )
         context["related_seminars"] = list(
-            self.related_seminars.live().public().select_related("host_city").order_by("-start")
+            seminars.live().public().select_related("host_city").order_by("-start")
         )
         return context
 

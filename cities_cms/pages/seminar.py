@@ -278,9 +278,11 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["themes"] = list(self.themes.all())
-        context["participating_cities"] = list(
-            self.participating_cities.live().public().order_by("title")
+        # A revision (a preview, a draft under review) holds them in memory, not as a query.
+        cities = self._meta.get_field("participating_cities").related_model.objects.filter(
+            pk__in=[city.pk for city in self.participating_cities.all()]
         )
+        context["participating_cities"] = list(cities.live().public().order_by("title"))
         if apps.is_installed("cities_cms.registration"):
             from ..registration.views import box_context
 

@@ -2,13 +2,17 @@
 
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from wagtail_localize.machine_translators import get_machine_translator
 from wagtail_localize.machine_translators.base import BaseMachineTranslator
-from wagtail_localize.models import Translation, TranslationSource
+from wagtail_localize.models import StringTranslation, Translation, TranslationSource
 from wagtail_localize.strings import StringValue
-from wagtail_localize.views.edit_translation import apply_machine_translation
+
+from .current import SLUG, PageTranslation
+from .drafts import remember, save_draft
+from .exchange import user_may_translate
 
 logger = logging.getLogger(__name__)
 
@@ -33,17 +37,70 @@ class OfflineDraftTranslator(BaseMachineTranslator):
 class MachineDraftResult:
     def __init__(self):
         self.drafted = []  # (page, locale) pairs that now have a draft translation
+        self.unchanged = []  # (page, locale) pairs with nothing left to translate
         self.skipped = []  # (page, locale, reason)
+
+
+def draft_page(source_page, locale, user, translator):
+    """Machine-translate what is not translated yet of one page into one language.
+
+    The translation becomes a wagtail-localize translation (so translators correct it in its
+    editor): its source is brought up to date, the translation memory is seeded with what
+    the page already holds (a person's translation is never replaced by a machine's), the
+    rest is machine-translated, and the whole is saved as a draft revision
+    (:func:`~cities_cms.translation.drafts.save_draft`). The slug is never machine-translated:
+    it stays the page's.
+
+    Returns:
+        DraftResult (``revision`` is None when nothing was left to translate).
+    """
+    source, _created = TranslationSource.update_or_create_from_instance(source_page)
+    translation, _created = Translation.objects.get_or_create(
+        source=source, target_locale=locale, defaults={"enabled": True}
+    )
+    if not translation.enabled:
+        translation.enabled = True
+        translation.save(update_fields=["enabled"])
+    current = PageTranslation(source_page, locale)
+    kept = {e.key: e.text for e in current.entries if e.text and not e.fuzzy and e.path != SLUG}
+    remember(current, kept, user)
+    if current.target is not None:
+        # The slug counts as translated (it is the page's own), so the status can reach
+        # "up to date"; wagtail-localize's "Publish" then keeps the address too.
+        slug = current.base.slug
+        remember(current, {e.key: slug for e in current.entries if e.path == SLUG}, user)
+    todo = [e for e in current.entries if e.path != SLUG and e.key not in kept]
+    machine = {}
+    if todo:
+        strings = {e.key: StringValue(e.source) for e in todo}
+        results = translator.translate(source_page.locale, locale, list(strings.values()))
+        for key, string in strings.items():
+            value = results.get(string)
+            if value is not None and value.data:
+                machine[key] = value.data
+    remember(
+        current,
+        machine,
+        user,
+        translation_type=StringTranslation.TRANSLATION_TYPE_MACHINE,
+        tool_name=str(translator.display_name),
+    )
+    return save_draft(
+        current,
+        {**kept, **machine},
+        user,
+        machine=bool(machine),
+        tool_name=str(translator.display_name),
+    )
 
 
 def machine_draft(page, locales, user, *, include_subtree=True):
     """Translate ``page`` (and its subtree) into ``locales`` as machine-drafted drafts.
 
-    Each page gets a wagtail-localize translation per locale (created if missing), every
-    untranslated segment is filled by the configured machine translator, and the translated
-    page is saved as a draft: a translator reviews and publishes it through the workflow.
-    Pages are handled one at a time in their own transaction, so one failure leaves the
-    others done and itself untouched.
+    Every page the user may translate into a language gets a draft revision that goes
+    through that language's workflow; the live page (or the alias that stands for it) is
+    not changed until a reviewer publishes the draft. Pages are handled one at a time in
+    their own transaction, so one failure leaves the others done and itself untouched.
 
     Returns:
         MachineDraftResult
@@ -51,9 +108,15 @@ def machine_draft(page, locales, user, *, include_subtree=True):
     translator = get_machine_translator()
     if translator is None:
         raise ValueError(_("No machine translator is configured."))
+    page = page.specific
+    if page.alias_of_id is not None:
+        page = page.alias_of.specific  # an alias stands for its source
     pages = [page]
     if include_subtree:
-        pages += [p.specific for p in page.get_descendants().filter(locale=page.locale)]
+        pages += [
+            p.specific
+            for p in page.get_descendants().filter(locale=page.locale, alias_of__isnull=True)
+        ]
     result = MachineDraftResult()
     for source_page in pages:
         for locale in locales:
@@ -62,20 +125,26 @@ def machine_draft(page, locales, user, *, include_subtree=True):
             if not translator.can_translate(source_page.locale, locale):
                 result.skipped.append((source_page, locale, _("Language pair not supported.")))
                 continue
+            if not user_may_translate(user, source_page, locale):
+                result.skipped.append(
+                    (source_page, locale, _("You may not translate this page into that language."))
+                )
+                continue
             try:
                 with transaction.atomic():
-                    source, _created = TranslationSource.get_or_create_from_instance(source_page)
-                    translation, _created = Translation.objects.get_or_create(
-                        source=source, target_locale=locale, defaults={"enabled": True}
-                    )
-                    # The target page must exist before segments can be machine-translated
-                    # into it; the second save writes the drafted segments to it.
-                    translation.save_target(user=user, publish=False)
-                    apply_machine_translation(translation.id, user, translator)
-                    translation.save_target(user=user, publish=False)
-            except Exception as exc:
+                    draft = draft_page(source_page, locale, user, translator)
+            except ValidationError as exc:
+                result.skipped.append(
+                    (source_page, locale, " ".join(str(message) for message in exc.messages))
+                )
+            except Exception:
+                # One page's failure (a translator's error, a database error) must not stop
+                # the others; the details go to the log, not to the page.
                 logger.exception("Machine draft of page %s into %s failed", source_page.pk, locale)
-                result.skipped.append((source_page, locale, str(exc)))
+                result.skipped.append((source_page, locale, _("The draft could not be saved.")))
             else:
-                result.drafted.append((source_page, locale))
+                if draft.revision is None:
+                    result.unchanged.append((source_page, locale))
+                else:
+                    result.drafted.append((source_page, locale))
     return result

@@ -3,7 +3,8 @@
 States of a page in a locale:
 
 - ``source``: the page is written in this locale.
-- ``missing``: no translation (an alias that shows the source counts as missing).
+- ``missing``: no translation (an alias that shows the source counts as missing, unless a
+  translation draft waits on it for review).
 - ``in_progress``: a wagtail-localize translation exists and some segments are untranslated.
 - ``outdated``: the source was published after the translation was last synced (or, for a
   translation edited by hand, after the translated page was last published).
@@ -22,6 +23,8 @@ from django.db.models import Count, F, Max
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Locale, Page, WorkflowState
 from wagtail_localize.models import StringSegment, StringTranslation, Translation, TranslationSource
+
+from .current import pending_alias_revisions
 
 STATES = {
     "missing": _("Missing"),
@@ -45,6 +48,7 @@ class Cell:
     draft: bool = False  # the translation has changes that are not published yet
     in_review: bool = False  # the translated page is in a workflow
     pending_segments: bool = False  # segments saved in the editor since the page's last save
+    machine: bool = False  # the draft holds machine-translated segments nobody corrected yet
 
     @property
     def can_submit(self):
@@ -111,8 +115,21 @@ def compute(pages, locales, source_locale):
             "last_published_at",
             "has_unpublished_changes",
             "latest_revision_created_at",
+            "latest_revision_id",
         )
     }
+    # Aliases with a translation draft waiting for review (the alias itself is unchanged).
+    alias_drafts = pending_alias_revisions(
+        Page.objects.filter(translation_key__in=keys).exclude(locale=source_locale)
+    )
+    machine_translated = set(
+        StringTranslation.objects.filter(
+            context__object_id__in=keys,
+            translation_type=StringTranslation.TRANSLATION_TYPE_MACHINE,
+        )
+        .values_list("context__object_id", "locale_id")
+        .distinct()
+    )
     sources = {
         s["object_id"]: s
         for s in TranslationSource.objects.filter(object_id__in=keys, locale=source_locale).values(
@@ -161,24 +178,36 @@ def compute(pages, locales, source_locale):
         source = sources.get(page["translation_key"])
         for locale in locales:
             cell = _cell(
-                page, locale, source_locale, source, translated, translations, totals, done
+                page,
+                locale,
+                source_locale,
+                source,
+                translated,
+                translations,
+                totals,
+                done,
+                alias_drafts,
             )
-            if cell.page_id and cell.state != "source":
+            if cell.page_id and cell.state not in ("source", "missing"):
                 cell.in_review = str(cell.page_id) in in_review
                 target = translated[(page["translation_key"], locale.pk)]
                 edited = segment_edits.get((page["translation_key"], locale.pk))
                 saved = target["latest_revision_created_at"]
                 cell.pending_segments = bool(edited and (saved is None or edited > saved))
+                cell.machine = cell.draft and (
+                    (page["translation_key"], locale.pk) in machine_translated
+                )
             row.cells.append(cell)
         result.append(row)
     return result
 
 
-def _cell(page, locale, source_locale, source, translated, translations, totals, done):
+def _cell(page, locale, source_locale, source, translated, translations, totals, done, drafts):
     if locale.pk == source_locale.pk:
         return Cell(locale, "source", page_id=page["id"], live=page["live"])
     target = translated.get((page["translation_key"], locale.pk))
-    if target is None or target["alias_of_id"] is not None:
+    alias_draft = target is not None and target["latest_revision_id"] in drafts
+    if target is None or (target["alias_of_id"] is not None and not alias_draft):
         return Cell(
             locale, "missing", source_id=source and source["id"], page_id=target and target["id"]
         )
@@ -186,8 +215,9 @@ def _cell(page, locale, source_locale, source, translated, translations, totals,
         locale,
         "up_to_date",
         page_id=target["id"],
-        live=target["live"],
-        draft=target["has_unpublished_changes"],
+        # An alias is live, but as the source: its translation is a draft, not live yet.
+        live=target["live"] and target["alias_of_id"] is None,
+        draft=target["has_unpublished_changes"] or target["alias_of_id"] is not None,
     )
     translation = source and translations.get((source["id"], locale.pk))
     published = page["last_published_at"]

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
@@ -17,10 +17,11 @@ from django.views.generic import FormView, TemplateView, View
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.models import Locale, Page, get_page_models
 from wagtail_localize.machine_translators import get_machine_translator
-from wagtail_localize.models import StringTranslation, Translation
 
 from . import language_name, status
-from .exchange import ExchangeError, export_zip, import_files, read_upload
+from .current import pending_revision
+from .drafts import save_memory_as_draft
+from .exchange import ExchangeError, export_zip, exportable, import_files, read_upload
 from .machine import machine_draft
 
 ROWS_PER_PAGE = 50
@@ -252,6 +253,18 @@ class MachineDraftView(WagtailAdminTemplateMixin, FormView):
                 )
                 % {"count": len(result.drafted)},
             )
+        if result.unchanged and not result.drafted:
+            messages.info(
+                self.request,
+                ngettext(
+                    "%(count)d translation already had every segment translated: no draft "
+                    "was needed.",
+                    "%(count)d translations already had every segment translated: no draft "
+                    "was needed.",
+                    len(result.unchanged),
+                )
+                % {"count": len(result.unchanged)},
+            )
         for page, locale, reason in result.skipped:
             messages.warning(
                 self.request,
@@ -313,9 +326,19 @@ class ExchangeView(WagtailAdminTemplateMixin, TemplateView):
             pages = Page.objects.descendant_of(section, inclusive=True).filter(
                 locale=self.source_locale
             )
+            pages = exportable(pages.order_by("path"), locale, request.user)
+            if not pages:
+                export_form.add_error(
+                    None,
+                    _("You may not translate any of these pages into this language (%(language)s).")
+                    % {"language": language_name(locale)},
+                )
+                return self.render_to_response(
+                    self.get_context_data(export_form=export_form, import_form=ImportForm()),
+                    status=403,
+                )
             response = HttpResponse(
-                export_zip(pages.order_by("path"), locale, request.user),
-                content_type="application/zip",
+                export_zip(pages, locale, request.user), content_type="application/zip"
             )
             name = f"{section.slug}-{locale.language_code}.zip"
             response["Content-Disposition"] = content_disposition_header(True, name)
@@ -334,7 +357,12 @@ class ExchangeView(WagtailAdminTemplateMixin, TemplateView):
                 import_form.add_error("file", str(exc))
             else:
                 report = import_files(files, import_form.cleaned_data["locale"], request.user)
-                if not report.errors:
+                if not report.errors and not report.imported:
+                    messages.info(
+                        request,
+                        _("No translation changed: the files hold the pages' current text."),
+                    )
+                elif not report.errors:
                     messages.success(
                         request,
                         ngettext(
@@ -376,7 +404,7 @@ class SubmitForReviewView(View):
             messages.warning(request, _("“%(page)s” is already in review.") % {"page": page.title})
         else:
             try:
-                page = save_translated_segments(page, request.user)
+                page = save_memory_as_draft(page, request.user)
             except ValidationError as exc:
                 messages.error(
                     request,
@@ -385,7 +413,7 @@ class SubmitForReviewView(View):
                 )
             else:
                 if page.get_latest_revision() is None or (
-                    page.live and not page.has_unpublished_changes
+                    pending_revision(page) is None and page.live
                 ):
                     messages.warning(
                         request, _("“%(page)s” has no changes to review.") % {"page": page.title}
@@ -405,25 +433,3 @@ class SubmitForReviewView(View):
         if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
             next_url = reverse("cities_cms:translation_status")
         return redirect(next_url)
-
-
-def save_translated_segments(page, user):
-    """Write segments saved in wagtail-localize's editor into a new draft of the page.
-
-    The editor stores each segment as it is saved and writes them into the page only when
-    someone publishes, which translators may not do. Before a review, the draft must hold
-    the translator's text, or approving would publish what was there before.
-    """
-    translation = Translation.objects.filter(
-        source__object_id=page.translation_key, target_locale_id=page.locale_id, enabled=True
-    ).first()
-    if translation is None:
-        return page
-    edited = StringTranslation.objects.filter(
-        context__object_id=page.translation_key, locale_id=page.locale_id
-    ).aggregate(latest=Max("updated_at"))["latest"]
-    saved = page.latest_revision_created_at
-    if edited is None or (saved is not None and edited <= saved):
-        return page
-    translation.save_target(user=user, publish=False)
-    return Page.objects.get(pk=page.pk).specific

@@ -36,7 +36,7 @@ def ensure_in_progress(model, count):
     source, _created = TranslationSource.get_or_create_from_instance(page)
     if Translation.objects.filter(source=source, target_locale=locale).exists():
         return
-    translation = Translation.objects.create(source=source, target_locale=locale)
+    Translation.objects.create(source=source, target_locale=locale)
     for segment in source.stringsegment_set.select_related("string", "context"):
         text = texts.get(segment.context.path)
         if text:
@@ -47,7 +47,10 @@ def ensure_in_progress(model, count):
                 data=text,
                 translation_type=StringTranslation.TRANSLATION_TYPE_MANUAL,
             )
-    translation.save_target(publish=False)
+    # A draft that waits for review: the German alias the public sees stays as it is.
+    from cities_cms.translation.drafts import draft_current_translation
+
+    draft_current_translation(page, locale)
     count.add("translation states", "created")
 
 

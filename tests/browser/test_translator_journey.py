@@ -6,7 +6,8 @@ Users get nothing but their group, as created by ``run_setup`` (``manage.py citi
    sees the English practice model "Missing" in Latvian (the status view and the
    machine-draft form pass axe-core, WCAG 2.1 A/AA, Wagtail's admin chrome included);
 2. follows the row's "Machine-draft translations" link, ticks Latviešu only and submits; the
-   LV cell is no longer missing and the Latvian page exists as a draft, not live;
+   LV cell is no longer missing but a "Machine draft", and the Latvian page is still the
+   alias the public sees (synchronised trees), with the draft as a revision waiting;
 3. opens the Latvian draft from the LV cell ("Edit"), which wagtail-localize renders as its
    translation editor, and corrects one segment, the title ("Edit", type, "Save"); the
    StringTranslation holds the new Latvian text;
@@ -15,7 +16,7 @@ Users get nothing but their group, as created by ``run_setup`` (``manage.py citi
 5. a member of "City reviewers" approves it from "Awaiting your review" on the dashboard (the
    row's "Actions" menu: wagtail-localize's editor has no workflow actions); the practice
    model is not shared, so network approval passes at once and the Latvian page goes live
-   at /lv/... with the translator's title.
+   at /lv/... (the alias's own address) with the translator's title.
 
 No request leaves the machine during the admin steps. Accessibility findings and the text that
 reaches review and the public page are collected and reported together at the end, so one run
@@ -39,6 +40,7 @@ from wagtail_localize.models import StringTranslation
 
 from cities_cms.conf import settings as cities_settings
 from cities_cms.setup import run_setup
+from cities_cms.translation.current import pending_revision
 
 from ..utils import build_site, make_practice_model, translate
 from .axe import format_violations, run_axe
@@ -151,10 +153,15 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(
     expect(lv_cell).not_to_contain_text("Missing")
     expect(lv_cell).to_contain_text("draft")
     shot(page, "03-drafted")
+    # The Latvian alias still shows the English page to the public (same title, same
+    # address); the machine draft is a revision of it, waiting for review.
     latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
-    assert not latvian.live
-    assert latvian.title == MACHINE_TITLE
-    assert Page.objects.filter(translation_key=practice.translation_key).count() == 2
+    assert latvian.alias_of_id == practice.pk
+    assert latvian.title == SOURCE_TITLE and latvian.slug == practice.slug
+    assert pending_revision(latvian).as_object().title == MACHINE_TITLE
+    assert Page.objects.filter(translation_key=practice.translation_key).count() == len(
+        cities_settings.CITIES_CMS_LANGUAGES
+    )
 
     # 3. The translation editor: correct the title segment.
     lv_cell.get_by_role("link", name=re.compile(r"^Edit")).click()
@@ -231,6 +238,8 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(
     latvian = Page.objects.get(pk=latvian.pk)
     assert latvian.live
     assert latvian.live_revision_id == state.current_task_state.revision_id
+    # Published, the draft turned the alias into the translation, at the alias's address.
+    assert latvian.alias_of_id is None and latvian.slug == practice.slug
     state.refresh_from_db()
     assert state.status == WorkflowState.STATUS_APPROVED
     assert [
