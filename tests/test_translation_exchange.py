@@ -416,3 +416,39 @@ def test_import_fills_a_field_that_is_empty_in_the_translation(client, world):
     draft = Page.objects.get(pk=polish.pk).get_latest_revision().as_object()
     assert draft.search_description == "Barometr dzielnic: dwanaście wskaźników."
     assert Page.objects.get(pk=polish.pk).specific.search_description == ""
+
+
+def test_import_into_a_translation_made_in_wagtail_localize(world):
+    """Its translation memory is the working copy: the edited entry goes there too."""
+    practice, lv = world["practice"], world["lv"]
+    translation = localize(practice, "lv", translate_all=True)
+    latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
+    live_title = latvian.title
+    ((name, po),) = po_files(export_zip([practice], lv)).items()
+    assert po.metadata["X-WagtailLocalize-TranslationID"] == str(translation.uuid)
+    assert all(e.msgstr for e in po if e.msgctxt != "slug")
+    next(e for e in po if e.msgctxt == "title").msgstr = "Pārmaiņu barometrs"
+    remembered = {row.pk: row.data for row in StringTranslation.objects.filter(locale=lv)}
+
+    report = import_files([(name, str(po).encode())], lv)
+    assert report.errors == [] and len(report.imported) == 1
+    latvian = Page.objects.get(pk=latvian.pk)
+    assert latvian.title == live_title  # live as before
+    assert latvian.get_latest_revision().as_object().title == "Pārmaiņu barometrs"
+    after = {row.pk: row.data for row in StringTranslation.objects.filter(locale=lv)}
+    changed = {pk for pk in after if after[pk] != remembered.get(pk)}
+    assert [after[pk] for pk in changed] == ["Pārmaiņu barometrs"]
+
+
+def test_files_exported_by_wagtail_localize_still_import(world):
+    practice, lv = world["practice"], world["lv"]
+    translation = localize(practice, "lv", translate_all=True)
+    po = translation.export_po()  # (identified by its translation id only)
+    next(e for e in po if e.msgctxt == "summary").msgstr = "Barometrs katram rajonam."
+    report = import_files([("old.po", str(po).encode())], lv)
+    assert report.errors == [] and len(report.imported) == 1
+    latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
+    assert latvian.get_latest_revision().as_object().summary == "Barometrs katram rajonam."
+    # Another language's old file is refused.
+    report = import_files([("old.po", str(po).encode())], world["pl"])
+    assert "is a translation into another language" in report.errors[0][1]
