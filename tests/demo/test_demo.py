@@ -1,59 +1,10 @@
 """The demo network: `manage.py load_demo` is complete, idempotent and every page serves."""
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
-from wagtail.models import Locale, Page
+from wagtail.models import Locale
 
 from cities_cms.pages import CityPage, NetworkHomePage, PracticeModelPage, SeminarPage
-from cities_cms.snippets import Organisation, Person, Theme
-
-PASSWORD = "x-demo-password-for-tests-only"
-
-
-def counts():
-    from django.contrib.auth.models import Group
-    from wagtail.documents import get_document_model
-    from wagtail.images import get_image_model
-    from wagtail.models import Revision, WorkflowState
-
-    from cities_cms.federation.models import OutboundRecord
-
-    return {
-        "pages": Page.objects.count(),
-        "themes": Theme.objects.count(),
-        "organisations": Organisation.objects.count(),
-        "people": Person.objects.count(),
-        "images": get_image_model().objects.count(),
-        "documents": get_document_model().objects.count(),
-        "groups": Group.objects.count(),
-        "locales": Locale.objects.count(),
-        "revisions": Revision.objects.count(),
-        "workflow states": WorkflowState.objects.count(),
-        "outbound records": OutboundRecord.objects.count(),
-    }
-
-
-@pytest.fixture(scope="module")
-def demo(module_db, tmp_path_factory):
-    # As `make demo` runs it: with a federation key (in a folder of the test's own), so that
-    # the shared practice models enter the feed as the demo approves them.
-    from django.test import Client, override_settings
-
-    from cities_cms.federation import identity
-
-    key = tmp_path_factory.mktemp("demo_key") / "federation.pem"
-    with override_settings(CITIES_CMS_FEDERATION_KEY_FILE=str(key)):
-        identity._cache.clear()
-        call_command("load_demo", password=PASSWORD, federation_key=True, stdout=StringIO())
-        first = counts()
-        call_command("load_demo", password=PASSWORD, federation_key=True, stdout=StringIO())
-        second = counts()
-        feed = Client().get("/federation/feed/").json()
-    identity._cache.clear()
-    return {"first": first, "second": second, "feed": feed}
 
 
 @pytest.fixture
@@ -92,6 +43,10 @@ def test_practice_models(demo, db, english):
     assert len(keys) >= 6
 
 
+def test_ten_languages(demo, db):
+    assert demo["first"]["locales"] == 10
+
+
 @pytest.mark.parametrize("code", ["lv", "pl"])
 def test_translations(demo, db, english, code):
     locale = Locale.objects.get(language_code=code)
@@ -104,20 +59,6 @@ def test_translations(demo, db, english, code):
         assert translated.alias_of_id is None  # a real translation, not an alias
     translated_practices = PracticeModelPage.objects.filter(locale=locale, alias_of=None).live()
     assert translated_practices.count() >= 3
-
-
-def test_every_live_page_serves(demo, db, client):
-    failures = []
-    pages = Page.objects.live().filter(depth__gt=1).specific()
-    assert pages.count() > 30
-    for page in pages:
-        url = page.url
-        if url is None:
-            continue  # not under any site
-        response = client.get(url)
-        if response.status_code != 200:
-            failures.append((url, response.status_code))
-    assert failures == []
 
 
 def test_latvian_home(demo, db, client):

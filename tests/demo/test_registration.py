@@ -3,21 +3,9 @@ custom question, and loading the demo again changes nothing."""
 
 import json
 import subprocess
-from io import StringIO
-
-import pytest
-from django.core.management import call_command
 
 from cities_cms.pages import SeminarPage
 from cities_cms.registration.models import RegistrationSettings
-
-from .test_html_validity import vnu  # noqa: F401 - the Nu HTML Checker fixture
-
-
-@pytest.fixture(scope="module")
-def demo(module_db):
-    call_command("load_demo", password="demo-Pa55word", stdout=StringIO())
-    call_command("load_demo", password="demo-Pa55word", stdout=StringIO())
 
 
 def test_demo_seminar_has_open_registration(demo, db, client):
@@ -35,7 +23,7 @@ def test_demo_seminar_has_open_registration(demo, db, client):
     assert "Which site visit would you like to join?" in form
 
 
-def test_registration_pages_are_valid_html(demo, db, client, vnu, tmp_path):  # noqa: F811
+def test_registration_pages_are_valid_html(demo, db, client, vnu, tmp_path):
     from cities_cms.registration.tokens import make_cancel_token
 
     settings = RegistrationSettings.objects.get()
