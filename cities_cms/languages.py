@@ -107,6 +107,13 @@ def _entry(code, url, *, current=False, translated=True):
     }
 
 
+def _is_private(page):
+    return any(
+        page.path.startswith(path) and page.depth >= depth
+        for path, depth in content_cache.private_sections()
+    )
+
+
 def page_languages(page, request):
     """The switcher's and ``<head>``'s view of a page's languages (two queries).
 
@@ -123,13 +130,12 @@ def page_languages(page, request):
     all_locales = locales()
     code_of = {locale.pk: code for code, locale in all_locales.items()}
     here = code_of.get(page.locale_id, "")
-    versions = list(
-        page.get_translations(inclusive=False)
-        .live()
-        .public()
-        .select_related("alias_of__locale")
-        .defer_streamfields()
-    )
+    versions = page.get_translations(inclusive=False).live()
+    if not _is_private(page):
+        versions = versions.public()
+    # (A private page's versions share its view restriction (cities_cms.privacy): whoever
+    # sees this one sees them, or gets the same login or password form.)
+    versions = list(versions.select_related("alias_of__locale").defer_streamfields())
     source = None
     if page.alias_of_id:
         source = next((v for v in versions if v.pk == page.alias_of_id), None)

@@ -181,3 +181,20 @@ def test_language_prefix_that_is_not_configured(client, site_tree, path):
     response = client.get(path)
     assert response.status_code == 404
     assert b"Page not found" in response.content or b"<html" in response.content
+
+
+def test_private_page_offers_its_translations_to_whoever_may_see_it(client, site_tree):
+    from django.contrib.auth import get_user_model
+    from wagtail.models import PageViewRestriction
+
+    city = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
+    latvian = translate(city, "lv", title="Daugavpils (lv)")
+    PageViewRestriction.objects.create(page=city, restriction_type=PageViewRestriction.LOGIN)
+    assert client.get(latvian.url).status_code == 302  # the restriction holds in Latvian too
+    client.force_login(get_user_model().objects.create_user("resident", password="x" * 12))
+    main, more = switcher(client.get(city.url).content.decode())
+    assert main["lv"][0] == latvian.url and set(more) == {"pl"}
+    # The public pages around it do not link to it.
+    client.logout()
+    html = client.get(site_tree.cities.url).content.decode()
+    assert latvian.url not in html and city.url not in html
