@@ -101,6 +101,25 @@ def test_other_languages_do_not_find_it(client, pages, code):
             assert result_titles(client, other, word) == [], (code, other)
 
 
+def test_pages_not_translated_yet_are_found_in_every_language(client, site_tree):
+    # Issue 10: "/lt/search/?q=housing" found nothing while the Lithuanian pages were still
+    # aliases of the English ones. Each language finds the page once, at its own address,
+    # labelled as not translated yet in the visitor's language.
+    page = make_practice_model(
+        site_tree.practices,
+        title="Community-led housing",
+        summary="Residents build homes together on municipal land.",
+    )
+    for code in SENTENCES:
+        response = client.get(search_url(code), {"q": "housing"})
+        results = response.context["results"]
+        assert [item["page"].translation_key for item in results] == [page.translation_key]
+        assert results[0]["untranslated"] == (code != "en"), code
+        assert results[0]["url"].startswith(search_url(code).removesuffix("search/")), code
+    body = client.get("/lt/search/", {"q": "housing"}).content.decode()
+    assert "Vertimo dar nėra" in body  # "Not translated yet"
+
+
 def test_latvian_without_diacritics(client, pages):
     assert result_titles(client, "lv", "valstim") == ["Pārmaiņu pilsētas"]
     assert result_titles(client, "lv", "irijas") == ["Pārmaiņu pilsētas"]

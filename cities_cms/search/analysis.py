@@ -31,6 +31,8 @@ import re
 import threading
 import unicodedata
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from ..conf import settings
@@ -73,11 +75,27 @@ def words(text):
 # Stemmers ------------------------------------------------------------------------------------
 
 _local = threading.local()
+_specs = {}
 
 
 def stemmer_spec(code):
     """The configured stemmer of a language: a Snowball name, a dotted path, or None."""
-    return settings.CITIES_CMS_SEARCH_STEMMERS.get(language_code(code))
+    return _language(code)[1]
+
+
+def _language(code):
+    """``(base language, stemmer setting)`` of a code, remembered until the settings change
+    (a lookup in Django's settings for each word of each page would cost more than the rest)."""
+    if code not in _specs:
+        base = language_code(code)
+        _specs[code] = (base, settings.CITIES_CMS_SEARCH_STEMMERS.get(base))
+    return _specs[code]
+
+
+@receiver(setting_changed)
+def _forget_specs(setting, **kwargs):
+    if setting in ("CITIES_CMS_SEARCH_STEMMERS", "LANGUAGE_CODE"):
+        _specs.clear()
 
 
 def load_stemmer(spec):
@@ -123,13 +141,23 @@ def _tokens(word, code, spec):
 
 def tokens(word, code):
     """The index tokens of one normalised word in language ``code`` (see the module doc)."""
-    code = language_code(code)
-    return _tokens(word, code, stemmer_spec(code))
+    return _tokens(word, *_language(code))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _text_word_tokens(word, code, spec):
+    return _tokens(normalize(word), code, spec)
+
+
+def text_word_tokens(word, code):
+    """``tokens`` of a word as it stands in a text (not yet normalised), for highlighting."""
+    return _text_word_tokens(word, *_language(code))
 
 
 def index_text(text, code):
     """``text`` as the space-separated tokens that the database backends index."""
-    return " ".join(token for word in words(text) for token in tokens(word, code))
+    code, spec = _language(code)
+    return " ".join(token for word in words(text) for token in _tokens(word, code, spec))
 
 
 # Queries -------------------------------------------------------------------------------------
@@ -168,8 +196,10 @@ def alternatives(word, codes):
 
 
 def matches_word(word, code, exact, prefixes):
-    """Whether a normalised word of a text in language ``code`` matches query alternatives."""
-    return any(token in exact or token.startswith(prefixes) for token in tokens(word, code))
+    """Whether a word of a text in language ``code`` matches query alternatives."""
+    return any(
+        token in exact or token.startswith(prefixes) for token in text_word_tokens(word, code)
+    )
 
 
 def query_groups(query, codes, *, autocomplete=False):

@@ -31,11 +31,10 @@ class Matcher:
         return bool(self.exact or self.prefixes)
 
     def __call__(self, word):
-        normalized = analysis.normalize(word)
-        return analysis.matches_word(normalized, self.language, self.exact, self.prefixes)
+        return analysis.matches_word(word, self.language, self.exact, self.prefixes)
 
 
-def highlight(text, query, *, length=None, language=None, query_languages=None):
+def highlight(text, query, *, length=None, language=None, query_languages=None, matcher=None):
     """An excerpt of plain ``text`` around its first matching word, escaped, with every
     matching word in ``<mark>``.
 
@@ -45,12 +44,14 @@ def highlight(text, query, *, length=None, language=None, query_languages=None):
         length: characters of the excerpt (``CITIES_CMS_SEARCH_SNIPPET_LENGTH``).
         language: the language of ``text`` (an alias's: its original's).
         query_languages: the languages the search read the query in (default: ``language``).
+        matcher: a ``Matcher`` of the same query and languages, to build it once for many
+            texts.
     """
     length = length or settings.CITIES_CMS_SEARCH_SNIPPET_LENGTH
     text = " ".join(str(text or "").split())
     if not text:
         return ""
-    matcher = Matcher(query, language, query_languages)
+    matcher = matcher or Matcher(query, language, query_languages)
     if not matcher:
         return escape(_clip(text, 0, length))
     words = analysis.WORD.finditer(text)

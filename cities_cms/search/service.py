@@ -28,7 +28,7 @@ from wagtail.search.backends import get_search_backend
 from .. import content_cache
 from ..pages import CityPage, PracticeModelPage, SeminarPage
 from ..pages.practice import PracticeStatus
-from .highlight import highlight
+from .highlight import Matcher, highlight
 from .languages import aliases, language_code, query_languages
 from .text import query_terms
 
@@ -599,23 +599,28 @@ def present(pages, query, request, content_types=None, languages=None):
     languages = tuple(languages or ())
     originals = _original_languages(specific.values(), languages)
     types = {model: key for key, model in TYPES.items()}
+    own = languages[0] if languages else language_code(translation.get_language())
+    matchers = {}  # one per language of the texts: the query's words analysed once
     items = []
     for pk in ids:
         page = specific.get(pk)
         if page is None:
             continue
         kind = types.get(type(page), "other")
-        own = languages[0] if languages else language_code(translation.get_language())
         text_language = originals.get(page.alias_of_id, own) if page.alias_of_id else own
-        marks = {"language": text_language, "query_languages": languages or None}
+        if text_language not in matchers:
+            matchers[text_language] = Matcher(query, text_language, languages or None)
+        matcher = matchers[text_language]
         items.append(
             {
                 "page": page,
                 "url": page.get_url(request),
                 "kind": kind,
                 "kind_label": KIND_LABELS[kind],
-                "title": highlight(page.title, query, length=400, **marks) if query else page.title,
-                "snippet": highlight(_summary_text(page), query, **marks),
+                "title": highlight(page.title, query, length=400, matcher=matcher)
+                if query
+                else page.title,
+                "snippet": highlight(_summary_text(page), query, matcher=matcher),
                 "untranslated": text_language != own,
                 "language": text_language,
                 "language_name": get_language_info(text_language)["name_local"]
