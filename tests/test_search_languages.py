@@ -5,6 +5,8 @@ page's language, ``cities_cms.search.analysis``): run this file through the Post
 The recall per language over many queries is measured by ``tests/test_search_eval.py``.
 """
 
+import re
+
 import pytest
 
 from .utils import make_practice_model, translate
@@ -140,16 +142,16 @@ def test_the_index_holds_folded_stems_and_words(pages):
     # a diacritic. The same on SQLite (text) and PostgreSQL (a tsvector).
     from wagtail.search.models import IndexEntry
 
-    def body(page):
+    def indexed(page):
         entry = IndexEntry.objects.get(object_id=str(page.pk))
-        return str(entry.title) + " " + str(entry.body)
+        # SQLite: the tokens; PostgreSQL: "'oras':1 'orasele':2 ...".
+        return set(re.findall(r"[^\W_]+", f"{entry.title} {entry.body}"))
 
-    romanian = body(pages["ro"])
-    for token in ("oras", "orasele", "dezvolt", "durabila"):
-        assert token in romanian, token
-    assert not any(letter in romanian for letter in "ășțâî")
-    german = body(pages["de"])
-    assert "stadtteil" in german and "stadtteilen" in german and "mobilitat" in german
+    romanian = indexed(pages["ro"])
+    assert {"oras", "orasele", "dezvolt", "dezvoltarea", "urban", "urbana"} <= romanian
+    assert not any(letter in "".join(romanian) for letter in "ășțâî")
+    german = indexed(pages["de"])
+    assert {"stadtteil", "stadtteilen", "mobilitat"} <= german
 
 
 def test_cedilla_and_comma_below_letters_are_one():
