@@ -14,6 +14,7 @@ class CitiesCmsConfig(AppConfig):
         from . import checks  # noqa: F401  (registers the system checks)
         from .content_cache import connect_signals
         from .privacy import connect_signals as keep_privacy_in_every_language
+        from .translation.aliases import connect_signals as delete_aliases_with_their_source
         from .translation.drafts import publish_translation_draft
         from .translation.fields import on_page_published
 
@@ -22,3 +23,4 @@ class CitiesCmsConfig(AppConfig):
         page_published.connect(publish_translation_draft, dispatch_uid="cities_cms_draft_alias")
         connect_signals()
         keep_privacy_in_every_language()
+        delete_aliases_with_their_source()

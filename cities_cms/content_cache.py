@@ -58,6 +58,7 @@ def _senders():
     from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
     from wagtail.images.models import AbstractImage
     from wagtail.models import Locale, Page, PageViewRestriction, Site
+    from wagtail_localize.models import LocaleSynchronization
 
     from .branding import BrandingText
     from .snippets import Theme
@@ -69,6 +70,7 @@ def _senders():
         PageViewRestriction,
         Site,
         Locale,
+        LocaleSynchronization,
         AbstractImage,
         BaseSiteSetting,
         BaseGenericSetting,

@@ -83,6 +83,35 @@ def request_locale(page=None):
     return all_locales.get(code) or default or next(iter(all_locales.values()), None)
 
 
+def _sync_sources():
+    """``{locale_id: locale_id}``: where each language's synchronised tree copies from."""
+
+    def compute():
+        from wagtail_localize.models import LocaleSynchronization
+
+        return dict(LocaleSynchronization.objects.values_list("locale_id", "sync_from_id"))
+
+    return content_cache.get_or_compute("sync-sources", compute)
+
+
+def text_language(page):
+    """The language of an alias's text (its source's), or "" for a page in its own language.
+
+    For a ``lang`` attribute on an alias's title in a list. No query: the source's locale is
+    the one the alias's tree synchronises from (or ``alias_of`` when it was selected).
+    """
+    if not getattr(page, "alias_of_id", None):
+        return ""
+    source = page._state.fields_cache.get("alias_of")
+    locale_id = source.locale_id if source is not None else _sync_sources().get(page.locale_id)
+    if locale_id is None:
+        locale_id = Page.objects.filter(pk=page.alias_of_id).values_list("locale_id", flat=True)
+        locale_id = locale_id.first()
+    codes = {locale.pk: code for code, locale in locales().items()}
+    code = codes.get(locale_id, "")
+    return "" if code == codes.get(page.locale_id) else code
+
+
 def site_homes(request):
     """``{locale_id: page}``: the site's live, public root page in each language (cached)."""
     site = request_site(request)

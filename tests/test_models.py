@@ -63,7 +63,9 @@ def test_languages_field_round_trip(site_tree):
     fresh = SeminarPage.objects.get(pk=seminar.pk)
     assert fresh.languages == ["en", "lv", "pl"]
     # Stored as "en,lv,pl": filterable with __contains on every database.
-    assert SeminarPage.objects.filter(languages__contains="lv").get() == fresh
+    # (and its aliases in the synchronised trees, which copy it)
+    found = SeminarPage.objects.filter(languages__contains="lv", alias_of=None)
+    assert found.get() == fresh
     assert not SeminarPage.objects.filter(languages__contains="de").exists()
     fresh.languages = []
     fresh.save()

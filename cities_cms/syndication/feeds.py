@@ -17,7 +17,7 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.translation import gettext, gettext_lazy, pgettext
@@ -343,7 +343,15 @@ def page_feeds(page):
         kinds = [("practice-models", "city", page.pk), ("seminars", "city", page.pk)]
     else:
         return result
-    for kind, scope, value in kinds:
+    # The feeds of the page's own language, whatever language the text around the link is in
+    # (an alias's main content is shown in its source's language).
+    with translation.override(page.locale.language_code):
+        urls = {
+            (kind, fmt): feed_url(kind, fmt, scope, str(value))
+            for kind, scope, value in kinds
+            for fmt in ("rss", "atom")
+        }
+    for kind, _scope, _value in kinds:
         if isinstance(page, models.city):
             label = CITY_TITLES[kind] % {"city": page.title}
         else:
@@ -353,7 +361,7 @@ def page_feeds(page):
                 {
                     "title": f"{label} (RSS)" if fmt == "rss" else f"{label} (Atom)",
                     "type": mime,
-                    "url": feed_url(kind, fmt, scope, str(value)),
+                    "url": urls[kind, fmt],
                     "format": fmt,
                     "kind": kind,
                     "label": label,

@@ -101,6 +101,20 @@ def language_name(code):
     return languages.language_name(code)
 
 
+@register.filter
+def text_language(page):
+    """The language of an alias's text where it is not the page's own, else ""."""
+    return languages.text_language(page)
+
+
+@register.filter
+def language_in_text(code):
+    """A language named in the active language, as written inside a sentence ("anglais")."""
+    from ..translation import language_name as name_in_text
+
+    return name_in_text(code)
+
+
 @register.simple_tag(takes_context=True)
 def page_translations(context, page):
     """The languages of the page (or view) for the switcher and ``hreflang`` alternates.

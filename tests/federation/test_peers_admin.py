@@ -383,7 +383,7 @@ def test_remove_confirms_and_keeps_copies(people, federation_key):
     response = client.post(url, follow=True)
     assert not Peer.objects.exists()
     assert FederatedCopy.objects.get().origin_city == "Riga"
-    assert "stay on this site, with their attribution" in response.content.decode()
+    assert "stays on this site, with its attribution" in response.content.decode()
 
 
 @pytest.mark.django_db
