@@ -78,12 +78,22 @@ demo-peer: venv
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(PY) manage.py runserver 127.0.0.1:8001
 
+# The SQLite and PostgreSQL passes run side by side, one per core (each is one process): the
+# SQLite pass prints as it goes, the PostgreSQL pass's output follows when both are done.
+# Either failing fails `make test`.
 test: venv $(AXE_DEP)
 	@if [ -z "$(NPM)" ]; then \
 	  echo "warning: npm not found, axe-core is not installed: browser tests will skip" \
 	       "(fail with CITIES_CMS_REQUIRE_BROWSER=1)" >&2; \
 	fi
-	$(MAKE) --no-print-directory test-checks test-sqlite test-postgres
+	$(MAKE) --no-print-directory test-checks
+	@mkdir -p var
+	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & postgres=$$!; \
+	  sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	  wait $$postgres && pg=0 || pg=$$?; \
+	  echo "=== PostgreSQL pass (var/test-postgres.log) ==="; cat var/test-postgres.log; \
+	  echo "=== SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$pg ==="; \
+	  test $$sqlite -eq 0 && test $$pg -eq 0
 
 lint: venv
 	$(VENV)/bin/ruff check .

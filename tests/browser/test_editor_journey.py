@@ -265,5 +265,5 @@ def test_editor_submits_and_reviewer_publishes_a_practice_model(
     assert external_requests == []
 
     elapsed = time.monotonic() - started
+    # Printed, not asserted: speed is measured by benchmarks (make bench), not timed tests.
     print(f"\neditor journey: {elapsed:.1f} s")
-    assert elapsed < 60, f"the editor journey took {elapsed:.0f} s (budget 60 s)"

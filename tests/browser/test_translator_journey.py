@@ -260,4 +260,4 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(
     elapsed = time.monotonic() - started
     print(f"\ntranslator journey: {elapsed:.1f} s")
     assert not problems, "\n".join(problems)
-    assert elapsed < 40, f"the translator journey took {elapsed:.0f} s (budget 40 s)"
+    # (printed, not asserted: speed is measured by benchmarks, not timed tests)
