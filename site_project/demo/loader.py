@@ -309,7 +309,9 @@ class DemoLoader:
             BrandingText, source, {"site": site.pk, **values}, "site texts", default
         )
         for code, fields in data.get("translations", {}).items():
-            locale = self.locale(code)
+            locale = Locale.objects.filter(language_code=code).first()
+            if locale is None:
+                continue  # a site set up with fewer of the network's languages
             translated = source.get_translation_or_none(locale)
             created = translated is None
             if created:
