@@ -11,6 +11,7 @@ from wagtail.models import Page
 from cities_cms.pages import PracticeModelIndexPage
 
 from .utils import (
+    fresh,
     make_city,
     make_organisation,
     make_person,
@@ -33,9 +34,10 @@ def titles(data):
     return sorted(item["title"] for item in data["items"])
 
 
-@pytest.fixture
-def api_site(site_tree):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _api_site(network_site):
+    """Built once for the module; each test gets fresh instances (api_site)."""
+    tree = fresh(network_site)
     tree.daugavpils = make_city(
         tree.cities, title="Daugavpils", slug="daugavpils", website="https://www.daugavpils.lv/"
     )
@@ -81,6 +83,11 @@ def api_site(site_tree):
         participating_cities=[tree.daugavpils],
     )
     return tree
+
+
+@pytest.fixture
+def api_site(_api_site, db):
+    return fresh(_api_site)
 
 
 def test_endpoints_list_their_page_type(client, api_site):

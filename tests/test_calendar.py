@@ -6,16 +6,17 @@ import pytest
 from icalendar import Calendar
 from wagtail.models import Page
 
-from .utils import make_city, make_private, make_seminar, translate
+from .utils import fresh, make_city, make_private, make_seminar, translate
 
 UTC = datetime.UTC
 RIGA_10AM = datetime.datetime(2026, 5, 4, 7, 0, tzinfo=UTC)  # 10:00 EEST
 LISBON_9AM = datetime.datetime(2026, 1, 20, 9, 0, tzinfo=UTC)  # 09:00 WET
 
 
-@pytest.fixture
-def calendar_site(site_tree):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _calendar_site(network_site):
+    """Built once for the module; each test gets fresh instances (calendar_site)."""
+    tree = fresh(network_site)
     tree.daugavpils = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.lisbon = make_city(
         tree.cities, title="Lisbon", slug="lisbon", country="PT", latitude=38.7, longitude=-9.1
@@ -49,6 +50,11 @@ def calendar_site(site_tree):
     tree.private = make_seminar(tree.seminars, title="Private seminar", host_city=tree.daugavpils)
     make_private(tree.private)
     return tree
+
+
+@pytest.fixture
+def calendar_site(_calendar_site, db):
+    return fresh(_calendar_site)
 
 
 def feed_url(page):

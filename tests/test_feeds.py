@@ -11,7 +11,7 @@ from wagtail.models import Locale
 from cities_cms.pages import PracticeModelIndexPage
 from cities_cms.syndication.feeds import EVENT_NS
 
-from .utils import make_city, make_practice_model, make_private, make_seminar, translate
+from .utils import fresh, make_city, make_practice_model, make_private, make_seminar, translate
 
 UTC = datetime.UTC
 RIGA_10AM = datetime.datetime(2036, 5, 4, 7, 0, tzinfo=UTC)  # 10:00 EEST
@@ -29,9 +29,10 @@ def titles(feed):
     return sorted(entry.title for entry in feed.entries)
 
 
-@pytest.fixture
-def feed_site(site_tree):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _feed_site(network_site):
+    """Built once for the module; each test gets fresh instances (feed_site)."""
+    tree = fresh(network_site)
     tree.daugavpils = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.poznan = make_city(tree.cities, title="Poznań", slug="poznan", country="PL")
     tree.housing = make_practice_model(
@@ -67,6 +68,11 @@ def feed_site(site_tree):
         participating_cities=[tree.daugavpils],
     )
     return tree
+
+
+@pytest.fixture
+def feed_site(_feed_site, db):
+    return fresh(_feed_site)
 
 
 def test_practice_models_rss(client, feed_site):

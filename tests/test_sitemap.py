@@ -9,7 +9,7 @@ from wagtail.models import Page, Site
 
 from cities_cms.pages import NetworkHomePage, PracticeModelIndexPage
 
-from .utils import make_city, make_practice_model, make_private, translate
+from .utils import fresh, make_city, make_practice_model, make_private, translate
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "xhtml": "http://www.w3.org/1999/xhtml"}
 
@@ -47,14 +47,20 @@ def all_urls(client, **extra):
     return found
 
 
-@pytest.fixture
-def sitemap_site(site_tree):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _sitemap_site(network_site):
+    """Built once for the module; each test gets fresh instances (sitemap_site)."""
+    tree = fresh(network_site)
     tree.city = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.model = make_practice_model(tree.practices, title="Housing cooperative", city=tree.city)
     tree.model_lv = translate(tree.model, "lv", title="Mājokļu kooperatīvs")
     tree.model_pl = translate(tree.model, "pl", title="Spółdzielnia")
     return tree
+
+
+@pytest.fixture
+def sitemap_site(_sitemap_site, db):
+    return fresh(_sitemap_site)
 
 
 def test_sitemap_lists_pages_of_every_language_with_alternates(client, sitemap_site):

@@ -312,15 +312,7 @@ class DemoLoader:
             locale = Locale.objects.filter(language_code=code).first()
             if locale is None:
                 continue  # a site set up with fewer of the network's languages
-            translated = source.get_translation_or_none(locale)
-            created = translated is None
-            if created:
-                translated = source.copy_for_translation(locale)
-            if assign(translated, fields) or created:
-                translated.save()
-                self.count.add("site text translations", "created" if created else "updated")
-            else:
-                self.count.add("site text translations", "unchanged")
+            self._save_snippet_translation(source, locale, fields, "site text translations")
 
     def load_themes(self, data):
         from cities_cms.snippets import Theme
@@ -333,16 +325,9 @@ class DemoLoader:
                 theme.save()
                 self.count.add("themes", "updated")
             for code, fields in item.get("translations", {}).items():
-                locale = self.locale(code)
-                translated = Theme.objects.filter(key=key, locale=locale).first()
-                created = translated is None
-                if created:
-                    translated = theme.copy_for_translation(locale)
-                if assign(translated, fields) or created:
-                    translated.save()
-                    self.count.add("theme translations", "created" if created else "updated")
-                else:
-                    self.count.add("theme translations", "unchanged")
+                self._save_snippet_translation(
+                    theme, self.locale(code), fields, "theme translations"
+                )
 
     def theme_pk(self, key, locale=None):
         """A translated page lists its locale's themes (as wagtail-localize would sync them)."""
@@ -374,17 +359,9 @@ class DemoLoader:
             )
             org = self.organisations[item["name"]]
             for code, tr_fields in item.get("translations", {}).items():
-                locale = self.locale(code)
-                translated = org.get_translation_or_none(locale)
-                created = translated is None
-                if created:
-                    translated = org.copy_for_translation(locale)
-                if assign(translated, tr_fields) or created:
-                    translated.save()
-                    outcome = "created" if created else "updated"
-                else:
-                    outcome = "unchanged"
-                self.count.add("organisation translations", outcome)
+                self._save_snippet_translation(
+                    org, self.locale(code), tr_fields, "organisation translations"
+                )
 
     def load_people(self):
         from cities_cms.snippets import Person
@@ -396,6 +373,19 @@ class DemoLoader:
             self.people[item["email"]] = self._save_snippet(
                 Person, person, fields, "people", default
             )
+
+    def _save_snippet_translation(self, source, locale, fields, kind):
+        """Create or update ``source``'s translation into ``locale`` with ``fields``."""
+        translated = source.get_translation_or_none(locale)
+        created = translated is None
+        if created:
+            translated = source.copy_for_translation(locale)
+        if assign(translated, fields) or created:
+            translated.save()
+            self.count.add(kind, "created" if created else "updated")
+        else:
+            self.count.add(kind, "unchanged")
+        return translated
 
     def _save_snippet(self, model, obj, fields, kind, locale):
         if obj is None:
