@@ -60,6 +60,19 @@ DEFAULTS = {
     # labels) stay in Django's cache at most; any change to content forgets them at once
     # (cities_cms.content_cache). 0 turns this cache off.
     "CITIES_CMS_CONTENT_CACHE_SECONDS": 60,
+    # --- Full-page cache (cities_cms.page_cache.PageCacheMiddleware; README "Production") ---
+    # The middleware in MIDDLEWARE turns it on; this setting turns it off again.
+    "CITIES_CMS_PAGE_CACHE": True,
+    # Longest time a page stays cached (any change to content forgets it at once; time alone
+    # moves a seminar from "upcoming" to "past").
+    "CITIES_CMS_PAGE_CACHE_SECONDS": 300,
+    # The cache (an alias of CACHES) that holds the pages; shared by every process of the site.
+    "CITIES_CMS_PAGE_CACHE_ALIAS": "default",
+    # Paths never cached: the admin, and what answers per peer or checks permissions itself.
+    "CITIES_CMS_PAGE_CACHE_EXCLUDE": ["/admin/", "/django-admin/", "/federation/", "/documents/"],
+    # Cache-Control of cached pages: browsers and proxies revalidate (a 304 when unchanged).
+    # With a purged CDN in front (WAGTAILFRONTENDCACHE), add s-maxage (docs/production.md).
+    "CITIES_CMS_PAGE_CACHE_CONTROL": "public, max-age=0, must-revalidate",
     # --- Search (docs/search.md) ---
     # Results per page of the search page, and suggestions of the autocomplete endpoint.
     "CITIES_CMS_SEARCH_PAGE_SIZE": 10,

@@ -5,6 +5,8 @@ branding (with the logo), the private sections, the locales, the search page's f
 ``get_or_compute(name, compute)`` returns the cached value of ``name`` or computes and stores
 it.
 
+The full-page cache (``cities_cms.page_cache``) keys its entries with the same generation.
+
 Every key carries a *generation*, itself kept in the cache. Saving or deleting a page, a theme,
 a view restriction, a site, a locale, an image or a site setting, and publishing, unpublishing
 or moving a page, start a new generation (``invalidate``), so the next request computes every
@@ -19,7 +21,8 @@ import functools
 import uuid
 
 from django.core.cache import cache
-from django.db.models.signals import post_delete, post_save
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from .conf import settings
 
@@ -27,7 +30,11 @@ GENERATION = "cities_cms.content.generation"
 _MISSING = object()
 
 
-def _generation():
+_watched = set()  # models that sub-apps add with ``watch`` (registrations, federated copies)
+
+
+def generation():
+    """The current generation (a new one after any change to content)."""
     generation = cache.get(GENERATION)
     if generation is None:
         generation = uuid.uuid4().hex
@@ -40,7 +47,7 @@ def get_or_compute(name, compute):
     timeout = settings.CITIES_CMS_CONTENT_CACHE_SECONDS
     if not timeout:
         return compute()
-    key = f"cities_cms.content.{_generation()}.{name}"
+    key = f"cities_cms.content.{generation()}.{name}"
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
@@ -49,24 +56,40 @@ def get_or_compute(name, compute):
 
 
 def invalidate(**kwargs):
-    """Forget every cached value (a signal receiver)."""
+    """Forget every cached value (a signal receiver).
+
+    Now, and again when the transaction commits: a request that read the old content while
+    the change was not committed yet may have stored it under the new generation.
+    """
     cache.delete(GENERATION)
+    transaction.on_commit(lambda: cache.delete(GENERATION))
+
+
+def watch(model):
+    """Start a new generation when ``model`` is saved or deleted (for the optional sub-apps)."""
+    _watched.add(model)
 
 
 @functools.cache
 def _senders():
+    from wagtail.contrib.redirects.models import Redirect
     from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
+    from wagtail.documents.models import AbstractDocument
     from wagtail.images.models import AbstractImage
     from wagtail.models import Locale, Page, PageViewRestriction, Site
     from wagtail_localize.models import LocaleSynchronization
 
     from .branding import BrandingText
-    from .snippets import Theme
+    from .snippets import Organisation, Person, Theme
 
     return (
         Page,
         Theme,
+        Organisation,
+        Person,
         BrandingText,
+        Redirect,
+        AbstractDocument,
         PageViewRestriction,
         Site,
         Locale,
@@ -78,7 +101,13 @@ def _senders():
 
 
 def _invalidate_on_model_change(sender, **kwargs):
-    if issubclass(sender, _senders()):
+    if issubclass(sender, _senders()) or sender in _watched:
+        invalidate()
+
+
+def _invalidate_on_m2m_change(sender, instance, action, **kwargs):
+    # The groups of a view restriction, the themes of a page ...
+    if action.startswith("post_") and isinstance(instance, _senders()):
         invalidate()
 
 
@@ -91,6 +120,7 @@ def connect_signals():
         signal.connect(invalidate, dispatch_uid=uid)
     for signal in (post_save, post_delete):
         signal.connect(_invalidate_on_model_change, dispatch_uid=uid)
+    m2m_changed.connect(_invalidate_on_m2m_change, dispatch_uid=uid)
 
 
 # Cached equivalents of Wagtail queries ------------------------------------------------------

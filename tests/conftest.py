@@ -23,6 +23,17 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture
+def uncached_pages(settings):
+    """The full-page cache off, for tests that count the work of rendering a page.
+
+    The reference site serves repeat requests from its page cache (cities_cms.page_cache,
+    tested in tests/test_page_cache.py); query budgets and render costs are about the requests
+    that miss it.
+    """
+    settings.CITIES_CMS_PAGE_CACHE = False
+
+
 @pytest.fixture(autouse=True)
 def _reset_language():
     """Each test starts in the default language, whatever the previous one served.

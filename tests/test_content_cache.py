@@ -16,7 +16,9 @@ from cities_cms.pages import NetworkHomePage
 
 from .utils import make_image, make_private
 
-pytestmark = pytest.mark.django_db
+# Requests that miss the full-page cache (which is keyed by the same generation: its own
+# tests are in tests/test_page_cache.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uncached_pages")]
 
 
 def menu(client, url="/"):

@@ -13,6 +13,14 @@ class FederationConfig(AppConfig):
 
         records.connect()
 
+        from cities_cms import content_cache
+
+        from .models import FederatedCopy, FederatedMedia
+
+        # Attribution and the "shared by partner cities" lists show what these hold.
+        content_cache.watch(FederatedCopy)
+        content_cache.watch(FederatedMedia)
+
         from . import push, signals
 
         signals.outbound_changed.connect(push.on_outbound_changed, dispatch_uid="cc_fed_push")

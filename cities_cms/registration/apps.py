@@ -31,6 +31,14 @@ class RegistrationConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.models import Group
 
+        from cities_cms import content_cache
+
+        from .models import Registration, RegistrationSettings
+
+        # A registration changes the places left that the seminar page shows (page cache).
+        content_cache.watch(Registration)
+        content_cache.watch(RegistrationSettings)
+
         # The setup command creates the "City editors" group; its members may view the
         # registrations of their host city's seminars (see models.registrations_visible).
         post_save.connect(_grant_on_group_created, sender=Group, dispatch_uid="cc_reg_grant")

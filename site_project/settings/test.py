@@ -40,3 +40,9 @@ WAGTAILLOCALIZE_MACHINE_TRANSLATOR = machine_translator_setting(None, offline_fa
 # every page has an alias in each language until it is translated. Three of the network's
 # languages keep the suite fast; the multilingual crawl (tests/test_crawl.py) loads all ten.
 CITIES_CMS_LANGUAGES = ["en", "lv", "pl"]
+
+# The page cache is on, as on the reference site (cities_cms.page_cache). The cache itself is
+# Django's local-memory cache: a test's servers run in the test's own process (live server
+# threads), and tests/conftest.py clears it between tests; the tests of a cache shared by
+# several processes use Redis (tests/harness/redis.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,228 @@
+"""The full-page cache (cities_cms.page_cache), from the visitor's side.
+
+Each test does what an editor, a registrant or the federation does and checks that the very
+next anonymous request shows it; and that what is someone's own (a session, a form with a
+CSRF token, a private page, the admin) is never stored or served from the cache.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.http import http_date
+from wagtail.models import Locale, Page, PageViewRestriction
+
+from cities_cms.branding import BrandingText
+from cities_cms.page_cache import HEADER
+
+from .utils import make_city, make_practice_model, make_private, make_seminar, translate
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, url, **headers):
+    return client.get(url, headers=headers)
+
+
+def text(response):
+    return response.content.decode()
+
+
+@pytest.fixture
+def model(site_tree):
+    city = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
+    return make_practice_model(
+        site_tree.practices,
+        title="Courtyards for tenants",
+        city=city,
+        summary="Tenants renovate their courtyards.",
+        themes=[site_tree.themes["housing"]],
+    )
+
+
+def test_second_request_is_a_hit_without_queries_with_validators(client, model):
+    first = get(client, model.url)
+    assert first.status_code == 200
+    assert first[HEADER] == "MISS"
+    with CaptureQueriesContext(connection) as queries:
+        second = get(client, model.url)
+    assert second[HEADER] == "HIT"
+    assert len(queries) == 0
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["ETag"] == first["ETag"]
+    assert second["Last-Modified"] == first["Last-Modified"]
+    assert "public" in second["Cache-Control"]
+    assert second["Content-Language"] == "en"
+
+
+def test_conditional_requests_answer_304(client, model):
+    first = get(client, model.url)
+    etag = first["ETag"]
+    not_modified = get(client, model.url, if_none_match=etag)
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == etag
+    since = get(client, model.url, if_modified_since=first["Last-Modified"])
+    assert since.status_code == 304
+    stale = get(client, model.url, if_none_match='"something-else"')
+    assert stale.status_code == 200 and stale.content == first.content
+    long_ago = http_date((timezone.now() - datetime.timedelta(days=3)).timestamp())
+    assert get(client, model.url, if_modified_since=long_ago).status_code == 200
+
+
+def test_head_is_served_from_the_entry_of_get(client, model):
+    body = get(client, model.url).content
+    head = client.head(model.url)
+    assert head[HEADER] == "HIT"
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(body))
+
+
+def test_publishing_and_unpublishing_show_at_once(client, site_tree, model):
+    assert "Courtyards for tenants" in text(get(client, site_tree.practices.url))
+    model.title = "Green courtyards"
+    model.save_revision().publish()
+    assert "Green courtyards" in text(get(client, model.url))
+    assert "Green courtyards" in text(get(client, site_tree.practices.url))
+    model.unpublish()
+    assert get(client, model.url).status_code == 404
+    assert "Green courtyards" not in text(get(client, site_tree.practices.url))
+
+
+def test_moving_and_deleting_show_at_once(client, site_tree, model):
+    url = model.url
+    assert get(client, url).status_code == 200
+    other = make_city(site_tree.cities, title="Poznań", slug="poznan")
+    assert get(client, other.url).status_code == 200
+    model.delete()
+    assert get(client, url).status_code == 404
+    old_url = other.url
+    Page.objects.get(pk=other.pk).move(site_tree.seminars, pos="last-child")
+    moved = get(client, old_url)  # Wagtail leaves a redirect to the new address
+    assert moved.status_code == 301 and moved["Location"].endswith("/seminars/poznan/")
+    assert get(client, "/seminars/poznan/").status_code == 200
+
+
+def test_a_translation_replaces_the_alias_at_once(client, model):
+    latvian = model.get_translation(Locale.objects.get(language_code="lv"))
+    assert "Courtyards for tenants" in text(get(client, latvian.url))
+    translate(model, "lv", title="Pagalmi īrniekiem")
+    html = text(get(client, latvian.url))
+    assert "Pagalmi īrniekiem" in html
+
+
+def test_snippet_theme_and_branding_changes_show_at_once(client, site_tree, model):
+    assert "Housing" in text(get(client, model.url))
+    theme = site_tree.themes["housing"]
+    theme.name = "Affordable homes"
+    theme.save()
+    assert "Affordable homes" in text(get(client, model.url))
+    texts = BrandingText.objects.filter(locale=site_tree.home.locale).first()
+    if texts is None:
+        texts = BrandingText(locale=site_tree.home.locale, site=site_tree.site)
+    texts.site_name = "Network of courtyards"
+    texts.save()
+    assert "Network of courtyards" in text(get(client, model.url))
+
+
+def test_a_view_restriction_applies_at_once_and_lifting_it_too(client, model):
+    assert get(client, model.url).status_code == 200
+    restriction = PageViewRestriction.objects.create(
+        page=model, restriction_type=PageViewRestriction.LOGIN
+    )
+    response = get(client, model.url)
+    assert response.status_code == 302  # to the login page
+    restriction.delete()
+    assert get(client, model.url).status_code == 200
+
+
+def test_a_password_form_is_never_stored(client, model):
+    make_private(model)
+    first = get(client, model.url)
+    assert first.status_code == 200  # the password form
+    assert first[HEADER] == "SKIP" or "csrfmiddlewaretoken" in text(first)
+    second = get(client, model.url)
+    assert second[HEADER] != "HIT"
+
+
+def test_a_registration_changes_places_left_at_once(client, site_tree):
+    from cities_cms.registration.models import Registration, RegistrationSettings
+
+    host = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
+    seminar = make_seminar(site_tree.seminars, title="Monitoring change", host_city=host)
+    settings = RegistrationSettings.objects.create(seminar=seminar, is_open=True, capacity=3)
+    # The form is on a page of its own: the seminar page itself is cached.
+    get(client, seminar.url)
+    assert "3 places left." in text(get(client, seminar.url))
+    Registration.objects.create(
+        settings=settings,
+        status=Registration.Status.CONFIRMED,
+        name="Anna",
+        email="anna@example.org",
+        party_size=1,
+        language="en",
+        consent_at=timezone.now(),
+    )
+    assert "2 places left." in text(get(client, seminar.url))
+
+
+def test_logged_in_visitors_are_never_served_or_stored(client, admin_user, model):
+    anonymous = get(client, model.url)
+    assert anonymous[HEADER] == "MISS"
+    client.force_login(admin_user)
+    mine = get(client, model.url)
+    assert mine[HEADER] == "SKIP"
+    assert "private" in mine["Cache-Control"]
+    client.logout()
+    assert get(client, model.url)[HEADER] in ("HIT", "MISS")
+
+
+def test_forms_with_a_csrf_token_are_not_stored(client, site_tree):
+    from cities_cms.registration.models import RegistrationSettings
+
+    seminar = make_seminar(site_tree.seminars, title="Open doors")
+    RegistrationSettings.objects.create(seminar=seminar, is_open=True, capacity=3)
+    url = seminar.url + seminar.reverse_subpage("register")
+    first = get(client, url)
+    assert first.status_code == 200 and "csrfmiddlewaretoken" in text(first)
+    second = get(client, url)
+    assert second[HEADER] != "HIT"
+
+
+def test_admin_and_posts_are_never_cached(client, admin_user, model):
+    assert get(client, "/admin/login/")[HEADER] == "SKIP"
+    assert client.post(model.url, {})[HEADER] == "SKIP"
+
+
+def test_feeds_calendars_and_sitemap_are_cached_and_follow_changes(client, site_tree, model):
+    feed = "/feeds/practice-models/rss/"
+    first = get(client, feed)
+    assert first.status_code == 200
+    assert get(client, feed)[HEADER] == "HIT"
+    sitemap = get(client, "/sitemap.xml")
+    assert sitemap.status_code == 200
+    assert get(client, "/sitemap.xml")[HEADER] == "HIT"
+    model.title = "Renamed for the feed"
+    model.save_revision().publish()
+    assert "Renamed for the feed" in text(get(client, feed))
+
+
+def test_each_language_and_host_has_its_own_entry(client, model):
+    latvian = model.get_translation(Locale.objects.get(language_code="lv"))
+    english = get(client, model.url)
+    lv = get(client, latvian.url)
+    assert english.content != lv.content
+    assert lv["Content-Language"] == "lv"
+    # The browser's language does not change a page with a language in its address.
+    assert get(client, model.url, accept_language="lv")["Content-Language"] == "en"
+
+
+def test_the_setting_turns_it_off(client, settings, model):
+    settings.CITIES_CMS_PAGE_CACHE = False
+    get(client, model.url)
+    response = get(client, model.url)
+    assert HEADER not in response
+    assert "ETag" not in response
