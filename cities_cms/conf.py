@@ -23,8 +23,9 @@ NETWORK_LANGUAGES = [
 
 DEFAULTS = {
     # Languages the setup command creates locales for (codes; each must be in
-    # WAGTAIL_CONTENT_LANGUAGES). Default: all ten languages of the network.
-    "CITIES_CMS_LANGUAGES": [code for code, _name in NETWORK_LANGUAGES],
+    # WAGTAIL_CONTENT_LANGUAGES). None: the site's own WAGTAIL_CONTENT_LANGUAGES when it sets
+    # them (a site that lists its languages once gets exactly those), else the network's ten.
+    "CITIES_CMS_LANGUAGES": None,
     # Keep every locale's page tree in step with the default locale's (wagtail-localize
     # "synchronise from"): untranslated pages appear as aliases of the source in every language.
     "CITIES_CMS_SYNC_TREES": True,
@@ -73,6 +74,13 @@ DEFAULTS = {
     # Cache-Control of cached pages: browsers and proxies revalidate (a 304 when unchanged).
     # With a purged CDN in front (WAGTAILFRONTENDCACHE), add s-maxage (docs/production.md).
     "CITIES_CMS_PAGE_CACHE_CONTROL": "public, max-age=0, must-revalidate",
+    # Reverse proxies in front of the site that append the client's address to
+    # X-Forwarded-For (0: none, REMOTE_ADDR is the client). Login and page-password throttling
+    # count the address the outermost of them saw (cities_cms.throttle.client_address).
+    "CITIES_CMS_TRUSTED_PROXY_COUNT": 0,
+    # --- Content-Security-Policy (cities_cms.csp_middleware.ContentSecurityPolicyMiddleware) ---
+    # Paths of Wagtail's admin, whose pages may run inline code (its templates need it).
+    "CITIES_CMS_CSP_ADMIN_PREFIXES": ["/admin/"],
     # --- Search (docs/search.md) ---
     # Results per page of the search page, and suggestions of the autocomplete endpoint.
     "CITIES_CMS_SEARCH_PAGE_SIZE": 10,
@@ -164,11 +172,25 @@ DEFAULTS = {
 }
 
 
+def _default_languages():
+    content_languages = getattr(django_settings, "WAGTAIL_CONTENT_LANGUAGES", None)
+    if content_languages:
+        return [code for code, _name in content_languages]
+    return [code for code, _name in NETWORK_LANGUAGES]
+
+
+# Defaults that follow other settings, computed when read (so override_settings holds).
+_DERIVED = {"CITIES_CMS_LANGUAGES": _default_languages}
+
+
 class _Settings:
     def __getattr__(self, name):
         if name not in DEFAULTS:
             raise AttributeError(f"{name} is not a cities_cms setting")
-        return getattr(django_settings, name, DEFAULTS[name])
+        value = getattr(django_settings, name, DEFAULTS[name])
+        if value is None and name in _DERIVED:
+            return _DERIVED[name]()
+        return value
 
 
 settings = _Settings()

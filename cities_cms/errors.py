@@ -38,4 +38,10 @@ def _site_name_and_home(request):
 def server_error(request, template_name="cities_cms/errors/500.html"):
     site_name, home_url = _site_name_and_home(request)
     template = loader.get_template(template_name)
-    return HttpResponseServerError(template.render({"site_name": site_name, "home_url": home_url}))
+    # The page's inline style carries the Content-Security-Policy nonce (cities_cms.csp).
+    context = {
+        "site_name": site_name,
+        "home_url": home_url,
+        "csp_nonce": getattr(request, "csp_nonce", ""),
+    }
+    return HttpResponseServerError(template.render(context))

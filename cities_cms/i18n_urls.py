@@ -3,6 +3,7 @@
 See ``cities_cms.urls`` for how a site includes both modules.
 """
 
+from django.apps import apps
 from django.urls import URLPattern, include, path
 
 from .languages import require_served_language
@@ -24,3 +25,17 @@ urlpatterns = _served_languages_only(
         path("", include("cities_cms.syndication.i18n_urls")),
     ]
 )
+
+if apps.is_installed("axes"):
+    from .throttle import authenticate_with_password
+
+    # Wagtail's page-password form, throttled (cities_cms.throttle): the same address and name
+    # as Wagtail's own, which comes later in the site's URLconf.
+    urlpatterns.insert(
+        0,
+        path(
+            "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+            authenticate_with_password,
+            name="wagtailcore_authenticate_with_password",
+        ),
+    )

@@ -157,3 +157,33 @@ def test_production_cache_on_redis_when_configured(tmp_path):
         "django.core.cache.backends.redis.RedisCache",
         "redis://127.0.0.1:6390/1",
     ]
+
+
+def test_production_sqlite_waits_for_writers_and_serves_the_hardening(tmp_path):
+    # WAL, a busy timeout and IMMEDIATE transactions (concurrent writes wait instead of
+    # failing: tests/test_sqlite_concurrency.py), throttled logins, a Content-Security-Policy
+    # and no update check calling out from the admin.
+    script = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "from django.db import connection; c = connection.cursor(); "
+        "mode = c.execute('PRAGMA journal_mode').fetchone()[0]; "
+        "busy = c.execute('PRAGMA busy_timeout').fetchone()[0]; "
+        "print(json.dumps({'mode': mode, 'busy': busy, "
+        "'tx': connection.transaction_mode, 'mw': settings.MIDDLEWARE, "
+        "'backends': settings.AUTHENTICATION_BACKENDS, "
+        "'csp': 'CONTENT_SECURITY_POLICY' in dir(settings), "
+        "'update_check': settings.WAGTAIL_ENABLE_UPDATE_CHECK}))"
+    )
+    result = run(["-c", script], tmp_path, **production_env())
+    assert result.returncode == 0, result.stderr
+    import json
+
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["mode"] == "wal"
+    assert values["busy"] >= 5000
+    assert values["tx"] == "IMMEDIATE"
+    assert "cities_cms.csp_middleware.ContentSecurityPolicyMiddleware" in values["mw"]
+    assert values["mw"][-1] == "axes.middleware.AxesMiddleware"
+    assert values["backends"][0] == "axes.backends.AxesStandaloneBackend"
+    assert values["csp"] is True
+    assert values["update_check"] is False

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from cities_cms.conf import NETWORK_LANGUAGES
 from cities_cms.translation.config import machine_translator_setting
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "axes",  # throttled admin logins and page passwords (see AXES_* below)
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     # Anonymous requests of public pages from the cache (cities_cms.page_cache): before the
     # session, so a hit costs no session, user or database query.
     "cities_cms.page_cache.PageCacheMiddleware",
+    # Inside the page cache, so a cached page keeps the header that matches its nonces.
+    "cities_cms.csp_middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,7 +71,47 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a lockout into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Hardening ---
+# Password guesses (admin logins and page passwords, cities_cms.throttle) are counted per
+# client address: after AXES_FAILURE_LIMIT failures the address waits AXES_COOLOFF_TIME, even
+# with the right password. Locked addresses are listed and unlocked in Django's admin or with
+# `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# Behind a reverse proxy (nginx, Caddy ...) that appends the client's address to
+# X-Forwarded-For, set TRUSTED_PROXY_COUNT to the number of such proxies; without it every
+# visitor would count as the proxy's address (README "Production").
+CITIES_CMS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "cities_cms.throttle.client_address"
+
+# Content-Security-Policy (django-csp; cities_cms.csp): no third-party host anywhere; inline
+# code only with the request's nonce on public pages (Wagtail's admin: inline allowed, see
+# cities_cms.csp); a page with an embedded video lets in that one player's host once the
+# visitor asks for it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "site_project.urls"
 
@@ -98,6 +142,17 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Concurrent writers wait instead of failing with "database is locked": WAL lets readers
+    # go on while one process writes, the busy timeout (seconds) makes a writer wait for the
+    # lock, and IMMEDIATE transactions take the write lock at BEGIN (a deferred transaction
+    # that reads first cannot wait when it later needs to write: SQLite answers it "busy" at
+    # once). synchronous=NORMAL is durable in WAL mode except for the last commits on power loss.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache for every process of the site (the web server and the task worker): a change made
@@ -144,6 +199,9 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # No avatars from gravatar.com in the admin: nothing leaves for third parties.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor does the admin ask releases.wagtail.org for new versions from the editor's browser (the
+# dashboard's "What's new" banner only links out; it fetches nothing and stays).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 # Embeds render as links to the provider (no third-party requests); no oEmbed finders needed.
 WAGTAILEMBEDS_FINDERS = []
 
