@@ -23,8 +23,12 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=2.0, help="time per measured URL")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument(
+        "--load-seconds", type=float, default=60.0, help="length of the gunicorn load run"
+    )
+    parser.add_argument("--load-clients", type=int, default=50, help="clients of the load run")
+    parser.add_argument(
         "--only",
-        choices=["pages", "translation", "search", "federation"],
+        choices=["pages", "load", "translation", "search", "federation"],
         action="append",
         help="run only these benchmarks (repeatable); the results file keeps the others' figures",
     )
@@ -34,18 +38,15 @@ def main(argv=None):
     os.environ["CITIES_CMS_VAR_DIR"] = workdir
     os.environ["CITIES_CMS_MEDIA_ROOT"] = os.path.join(workdir, "media")
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "site_project.settings.test"
+    # The reference site's defaults: the network's ten languages (the test settings have
+    # three, to keep the suite fast), its shared file cache and its page cache (bench/settings.py).
+    os.environ["BENCH_LANGUAGES"] = "all"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
     from django.conf import settings
 
     django.setup()
-    settings.ROOT_URLCONF = "bench.urls"
     settings.MEDIA_ROOT = os.environ["CITIES_CMS_MEDIA_ROOT"]
-    # The reference site's defaults: the network's ten languages (the test settings have
-    # three, to keep the suite fast).
-    from cities_cms.conf import NETWORK_LANGUAGES
-
-    settings.CITIES_CMS_LANGUAGES = [code for code, _name in NETWORK_LANGUAGES]
     from django.core.management import call_command
 
     started = time.perf_counter()
@@ -53,13 +54,18 @@ def main(argv=None):
     call_command("load_demo", password="bench-only-password", verbosity=0)
     setup_seconds = time.perf_counter() - started
 
-    from . import federation, pages, search, translation
+    from . import federation, pages, search, serving, translation
 
-    wanted = set(args.only or ["pages", "translation", "search", "federation"])
+    wanted = set(args.only or ["pages", "load", "translation", "search", "federation"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
     previous = json.loads(out.read_text()) if out.exists() and args.only else {}
-    page_figures = pages.run(args.seconds) if "pages" in wanted else previous.get("pages")
+    practice_models = pages.add_practice_models(pages.PRACTICE_MODELS)
+    serving_figures = dict(previous.get("serving") or {})
+    if "pages" in wanted:
+        serving_figures["pages"] = serving.measure_pages(args.seconds)
+    if "load" in wanted:
+        serving_figures["load"] = serving.load_run(args.load_seconds, args.load_clients)
     translation_figures = (
         translation.run(args.seconds)
         if "translation" in wanted
@@ -80,7 +86,8 @@ def main(argv=None):
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "setup_seconds": round(setup_seconds, 1),
         "seconds_per_url": args.seconds,
-        "pages": page_figures,
+        "practice_models": practice_models,
+        "serving": serving_figures,
         "translation_status": translation_figures,
         "search": search_figures,
         "federation": federation_figures,
@@ -91,20 +98,12 @@ def main(argv=None):
 
 
 def print_report(report, out):
-    from . import search
+    from . import search, serving
 
-    page_figures = report["pages"] or {"plain_view": None, "pages": [], "practice_models": "?"}
     translation_figures = report["translation_status"]
     federation_figures = report["federation"]
     search_figures = report["search"]
-    plain = page_figures["plain_view"] or {"rps": 0, "ms_per_request": 0}
-    print(f"\nPlain Django view: {plain['rps']:>8.1f} req/s  ({plain['ms_per_request']} ms)")
-    print(f"{'page':<34}{'req/s':>9}{'ms':>9}{'ratio':>9}{'queries':>9}")
-    for row in page_figures["pages"]:
-        print(
-            f"{row['name']:<34}{row['rps']:>9.1f}{row['ms_per_request']:>9.2f}"
-            f"{row['ratio_to_plain']:>9.3f}{row['queries']:>9}"
-        )
+    serving.print_figures(report["serving"])
     t = translation_figures or {"views": []}
     if translation_figures:
         print(
@@ -128,7 +127,7 @@ def print_report(report, out):
         )
     if search_figures:
         search.print_figures(search_figures)
-    print(f"\n{page_figures['practice_models']} practice models; figures written to {out}")
+    print(f"\n{report['practice_models']} practice models; figures written to {out}")
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
-"""Requests per second of each public page type and listing, next to a plain Django view.
+"""The practice models, the page addresses and the measurement of the serving benchmark.
 
-Both go through the same WSGI handler and middleware in one process (Django's test client),
-so the ratio shows what cities_cms and Wagtail add on top of Django itself.
+Every address goes through the same WSGI handler and middleware in one process (Django's
+test client); bench/serving.py measures them with the page cache off and on.
 """
 
 import time
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 PRACTICE_MODELS = 1000
@@ -96,15 +95,3 @@ def page_urls():
         "practice model index, filtered": practice_index + "?status=pilot&theme=housing",
         "practice model page": first(PracticeModelPage, slug="bench-practice-500"),
     }
-
-
-def run(seconds):
-    total = add_practice_models(PRACTICE_MODELS)
-    client = Client()
-    plain = measure(client, "/__bench__/plain/", seconds)
-    results = []
-    for name, url in page_urls().items():
-        figures = measure(client, url, seconds)
-        figures.update(name=name, url=url, ratio_to_plain=round(figures["rps"] / plain["rps"], 4))
-        results.append(figures)
-    return {"practice_models": total, "plain_view": plain, "pages": results}

@@ -11,7 +11,7 @@ class CitiesCmsConfig(AppConfig):
     def ready(self):
         from wagtail.signals import page_published
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks, page_cache  # noqa: F401  (register the system checks)
         from .content_cache import connect_signals
         from .privacy import connect_signals as keep_privacy_in_every_language
         from .translation.aliases import connect_signals as delete_aliases_with_their_source

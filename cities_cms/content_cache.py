@@ -61,8 +61,17 @@ def invalidate(**kwargs):
     Now, and again when the transaction commits: a request that read the old content while
     the change was not committed yet may have stored it under the new generation.
     """
+    ended = cache.get(GENERATION)
     cache.delete(GENERATION)
-    transaction.on_commit(lambda: cache.delete(GENERATION))
+
+    def after_commit():
+        cache.delete(GENERATION)
+        if ended is not None:
+            from .page_cache import generation_ended
+
+            generation_ended(ended)
+
+    transaction.on_commit(after_commit)
 
 
 def watch(model):

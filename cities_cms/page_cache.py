@@ -29,6 +29,7 @@ import time
 
 from django.conf import settings as django_settings
 from django.core.cache import caches
+from django.core.checks import Tags, Warning, register
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.cache import (
@@ -36,6 +37,7 @@ from django.utils.cache import (
     patch_cache_control,
 )
 from django.utils.http import http_date
+from django_tasks import task
 
 from . import content_cache
 from .conf import settings
@@ -158,6 +160,7 @@ class PageCacheMiddleware:
         ]
         entry = (response.status_code, headers, content, etag, last_modified)
         _cache().set(key, entry, settings.CITIES_CMS_PAGE_CACHE_SECONDS)
+        _remember_for_frontend_caches(request)
         conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if conditional is not None:
             response = conditional
@@ -173,3 +176,76 @@ class PageCacheMiddleware:
             patch_cache_control(response, private=True, no_cache=True)
         response[HEADER] = "SKIP"
         return response
+
+
+# A CDN or Varnish in front (wagtail.contrib.frontend_cache) ----------------------------------
+#
+# A proxy in front keeps what this cache stored, for as long as the Cache-Control of the site
+# lets it (s-maxage). The addresses stored in a generation are remembered; when the generation
+# ends (any change to content, see content_cache.invalidate), a task purges exactly those from
+# every backend of WAGTAILFRONTENDCACHE, off the editor's request.
+
+_URLS_KEY = "cities_cms.page.urls.{generation}"
+MAX_REMEMBERED_URLS = 20000
+
+
+def _frontend_caches_configured():
+    return bool(getattr(django_settings, "WAGTAILFRONTENDCACHE", None))
+
+
+def _remember_for_frontend_caches(request):
+    if not _frontend_caches_configured():
+        return
+    key = _URLS_KEY.format(generation=content_cache.generation())
+    urls = _cache().get(key) or set()
+    url = request.build_absolute_uri()
+    if url in urls or len(urls) >= MAX_REMEMBERED_URLS:
+        return
+    urls.add(url)
+    # Two processes storing at once may lose one address: the proxy then keeps that page
+    # until its s-maxage ends (README, Production).
+    _cache().set(key, urls, settings.CITIES_CMS_PAGE_CACHE_SECONDS * 2)
+
+
+def generation_ended(generation):
+    """Purge what a proxy in front may keep of ``generation`` (called after the commit)."""
+    if not _frontend_caches_configured():
+        return
+    urls = _cache().get(_URLS_KEY.format(generation=generation))
+    if urls:
+        _cache().delete(_URLS_KEY.format(generation=generation))
+        purge_frontend_caches.enqueue(sorted(urls))
+
+
+@task()
+def purge_frontend_caches(urls):
+    """Purge ``urls`` from every backend of ``WAGTAILFRONTENDCACHE`` (a CDN, Varnish ...)."""
+    from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
+
+    purge_urls_from_cache(urls)
+    return len(urls)
+
+
+_PER_PROCESS = ("django.core.cache.backends.locmem.LocMemCache",)
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs, **kwargs):
+    """The page cache in production needs a cache every process shares."""
+    middleware = "cities_cms.page_cache.PageCacheMiddleware"
+    if django_settings.DEBUG or middleware not in django_settings.MIDDLEWARE or not enabled():
+        return []
+    alias = settings.CITIES_CMS_PAGE_CACHE_ALIAS
+    backend = django_settings.CACHES.get(alias, {}).get("BACKEND", "")
+    if backend not in _PER_PROCESS:
+        return []
+    return [
+        Warning(
+            f"The page cache uses the {alias!r} cache, which each process keeps for itself "
+            "(LocMemCache).",
+            hint="A change made in one process (an editor's request in another server worker, "
+            "the task worker's federated import) would not reach the pages the others serve "
+            "until they expire. Use the file, database or Redis cache (README, Production).",
+            id="cities_cms.W010",
+        )
+    ]

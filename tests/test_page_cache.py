@@ -226,3 +226,81 @@ def test_the_setting_turns_it_off(client, settings, model):
     response = get(client, model.url)
     assert HEADER not in response
     assert "ETag" not in response
+
+
+def test_a_cache_of_one_process_is_reported_in_production(settings, tmp_path):
+    from cities_cms.page_cache import check_shared_cache
+
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [warning.id for warning in check_shared_cache(None)] == ["cities_cms.W010"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    assert check_shared_cache(None) == []
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.DEBUG = True
+    assert check_shared_cache(None) == []
+
+
+@pytest.fixture
+def purge_receiver():
+    """A stand-in for Varnish on loopback: records the PURGE requests it receives."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PURGE(self):
+            received.append(f"http://{self.headers['Host']}{self.path}")
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_proxy_in_front_is_purged_of_what_it_may_keep(
+    client, settings, site_tree, model, purge_receiver, django_capture_on_commit_callbacks
+):
+    location, received = purge_receiver
+    settings.WAGTAILFRONTENDCACHE = {
+        "varnish": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": location,
+        }
+    }
+    # What is purged, not when: the task runs at once here (the worker's tests are elsewhere).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    served = [model.url, site_tree.practices.url, "/feeds/practice-models/rss/"]
+    for url in served:
+        assert get(client, url)[HEADER] == "MISS"
+    assert received == []
+    # A change that is not a page (a theme's name shows on every page that lists it).
+    with django_capture_on_commit_callbacks(execute=True):
+        theme = site_tree.themes["housing"]
+        theme.name = "Affordable homes"
+        theme.save()
+    assert sorted(received) == sorted(f"http://testserver{url}" for url in served)
+    # The next generation starts with nothing to purge until pages are served again.
+    received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        model.title = "Renamed"
+        model.save_revision().publish()
+    assert received == []
+    assert get(client, model.url)[HEADER] == "MISS"
+    with django_capture_on_commit_callbacks(execute=True):
+        model.unpublish()
+    assert received == [f"http://testserver{model.url}"]

@@ -46,3 +46,4 @@ CITIES_CMS_LANGUAGES = ["en", "lv", "pl"]
 # threads), and tests/conftest.py clears it between tests; the tests of a cache shared by
 # several processes use Redis (tests/harness/redis.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS += ["cities_cms.W010"]  # one process: see above
