@@ -304,3 +304,13 @@ def test_a_proxy_in_front_is_purged_of_what_it_may_keep(
     with django_capture_on_commit_callbacks(execute=True):
         model.unpublish()
     assert received == [f"http://testserver{model.url}"]
+
+
+def test_a_site_setting_shows_at_once(client, site_tree, model):
+    from cities_cms.branding import BrandingSettings
+
+    get(client, model.url)
+    branding = BrandingSettings.for_site(site_tree.site)
+    branding.primary_colour = "#0b5394"
+    branding.save()
+    assert "#0b5394" in text(get(client, model.url))
