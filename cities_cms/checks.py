@@ -3,7 +3,7 @@
 import zoneinfo
 
 from django.conf import settings as django_settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 from .conf import settings
 
@@ -100,3 +100,39 @@ def _check_stemmers():
                 )
             )
     return errors
+
+
+# Backends that run a task inside the caller (the immediate backend) or never (the dummy one):
+# fine in development, not where visitors and editors wait on the request.
+INLINE_TASK_BACKENDS = {
+    "django_tasks.backends.immediate.ImmediateBackend",
+    "django_tasks.backends.dummy.DummyBackend",
+}
+
+
+@register(Tags.compatibility)
+def check_task_backend(app_configs, **kwargs):
+    """Warn when a production site runs its background work inline (or not at all)."""
+    if django_settings.DEBUG:
+        return []
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+    from django_tasks.exceptions import InvalidTaskBackendError
+
+    try:
+        backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    except InvalidTaskBackendError:
+        return []  # django_tasks reports a broken TASKS setting itself
+    path = f"{type(backend).__module__}.{type(backend).__qualname__}"
+    if path not in INLINE_TASK_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"The default task backend is {type(backend).__name__}: background work "
+            "(federation pushes and pulls, e-mails, machine drafts) runs inside requests or "
+            "never.",
+            hint="Set TASKS to a queue with a worker, e.g. {'default': {'BACKEND': "
+            "'django_tasks_db.DatabaseBackend'}} with 'django_tasks_db' in INSTALLED_APPS, "
+            "and run `manage.py db_worker` beside the web server (README 'Production').",
+            id="cities_cms.W020",
+        )
+    ]

@@ -156,6 +156,9 @@ DEFAULTS = {
     "CITIES_CMS_FEDERATION_READ_TIMEOUT": 30,
     # Validity of a push notification's signature, in seconds (and allowed clock skew).
     "CITIES_CMS_FEDERATION_PUSH_WINDOW": 300,
+    # Seconds between periodic pulls of every approved peer (manage.py cities_cms_periodic);
+    # pushes trigger a pull at once, this catches what a lost notification missed.
+    "CITIES_CMS_FEDERATION_SYNC_INTERVAL": 15 * 60,
     # Items per page of the outbound feed (a client may ask for up to 500).
     "CITIES_CMS_FEDERATION_FEED_PAGE_SIZE": 100,
     # This instance is the network coordinator: it serves a signed member list of its

@@ -15,6 +15,39 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+WORKER_TASKS = ("cities_cms.federation.", "cities_cms.registration.", "cities_cms.translation.")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _other_tasks_at_once():
+    """The package's slow work waits for the worker; other tasks run as soon as queued.
+
+    The suite uses the reference site's task queue (the database, django-tasks-db). The tasks
+    of federation, registration e-mails and purges, and machine drafts (``WORKER_TASKS``)
+    stay queued until a test runs them with ``tests.utils.run_tasks`` (the worker's code),
+    which shows that no request does that work inline. Other tasks (Wagtail's search and
+    reference index, file deletion, front-end cache purges) are run by the same worker code
+    the moment they are queued, inside the transaction that queued them, as the tests that
+    rely on them were written for django-tasks' immediate backend.
+    """
+    from django_tasks.signals import task_enqueued
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .utils import run_queued_task
+
+    def run_at_once(sender, task_result, **kwargs):
+        if not issubclass(sender, DatabaseBackend):
+            return
+        if task_result.task.module_path.startswith(WORKER_TASKS):
+            return
+        run_queued_task(DBTaskResult.objects.get(pk=task_result.id))
+
+    task_enqueued.connect(run_at_once, dispatch_uid="tests-other-tasks-at-once")
+    yield
+    task_enqueued.disconnect(dispatch_uid="tests-other-tasks-at-once")
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Wagtail caches site root paths; rolled-back pages must not linger there.

@@ -17,7 +17,7 @@ from cities_cms.conf import settings as conf
 from cities_cms.registration.models import Registration
 
 from .test_registration import make_settings, post
-from .utils import make_city, make_seminar
+from .utils import make_city, make_seminar, run_tasks
 
 
 def make_user(username, *groups, superuser=False):
@@ -37,6 +37,7 @@ def admin_site(site_tree, client):
     tree.settings = make_settings(tree.seminar, capacity=1)
     post(client, tree.seminar, name="Anna Kalniņa", email="anna@example.org")
     post(client, tree.seminar, name="Jānis Ozols", email="janis@example.org")
+    run_tasks()
     mail.outbox.clear()
 
     # An editor of another city: may edit only that city's page.
@@ -186,6 +187,7 @@ def test_admin_cancel_promotes_and_erase_frees_data(
         )
     assert response.status_code == 302
     assert Registration.objects.get(email="janis@example.org").status == "confirmed"
+    run_tasks()
     assert [m.to for m in mail.outbox] == [["janis@example.org"]]
     janis = Registration.objects.get(email="janis@example.org")
     client.post(
@@ -281,6 +283,7 @@ def test_raising_capacity_promotes_waiting(client, admin_site, django_capture_on
         response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Registration.objects.get(email="janis@example.org").status == "confirmed"
+    run_tasks()
     assert [m.to for m in mail.outbox] == [["janis@example.org"]]
 
 

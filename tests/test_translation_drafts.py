@@ -14,7 +14,7 @@ from wagtail_localize.synctree import create_aliases_for_new_page
 
 from cities_cms.translation import status
 
-from .utils import make_practice_model, translate
+from .utils import make_practice_model, queued_tasks, run_tasks, translate
 
 STATUS_URL = "/admin/cities-cms/translations/"
 
@@ -82,7 +82,12 @@ def test_machine_draft_of_an_alias_leaves_the_public_page_alone(client, site_tre
     client.force_login(translator)
     url = reverse("cities_cms:machine_draft", args=[practice.pk])
     response = client.post(url, {"locales": [lv.pk]}, follow=True)
-    assert "1 draft translation is ready for review." in response.content.decode()
+    assert "1 machine draft is being prepared." in response.content.decode()
+    # The machine translator is called by the task worker, not in the translator's request.
+    assert Page.objects.get(pk=alias.pk).latest_revision_id is None
+    assert queued_tasks() == ["machine_draft_task"]
+    [result] = run_tasks()
+    assert result.return_value == {"drafted": 1, "unchanged": 0, "skipped": []}
 
     # The public still gets the alias: same row, same address, no redirect, source text.
     assert public_row(alias) == before
@@ -122,6 +127,7 @@ def test_draft_waits_while_the_source_is_republished_then_a_reviewer_publishes(c
 
     client.force_login(translator)
     client.post(reverse("cities_cms:machine_draft", args=[practice.pk]), {"locales": [pl.pk]})
+    run_tasks()
     submit = reverse("cities_cms:submit_for_review", args=[alias.pk])
     response = client.post(submit, follow=True)
     notes = [str(m) for m in response.context["messages"]]
@@ -175,6 +181,7 @@ def test_machine_draft_keeps_the_human_translation_and_the_live_page(client, sit
     admin = User.objects.create_superuser("chief", "chief@example.org", "pw")
     client.force_login(admin)
     client.post(reverse("cities_cms:machine_draft", args=[practice.pk]), {"locales": [pl.pk]})
+    run_tasks()
 
     assert public_row(polish) == before
     polish = Page.objects.get(pk=polish.pk)
@@ -190,6 +197,7 @@ def test_status_counts_an_alias_with_a_draft_as_a_translation_in_progress(client
     admin = User.objects.create_superuser("chief", "chief@example.org", "pw")
     client.force_login(admin)
     client.post(reverse("cities_cms:machine_draft", args=[practice.pk]), {"locales": [lv.pk]})
+    run_tasks()
     en = Locale.get_default()
     rows = status.compute(status.source_pages(en).filter(pk=practice.pk), [en, lv], en)
     cell = rows[0].cells[1]
@@ -207,8 +215,10 @@ def test_a_translator_drafts_only_into_their_language(client, site_tree):
     url = reverse("cities_cms:machine_draft", args=[practice.pk])
     response = client.post(url, {"locales": [lv.pk, pl.pk]}, follow=True)
     notes = [str(m) for m in response.context["messages"]]
-    assert "1 draft translation is ready for review." in notes
+    assert any(n.startswith("1 machine draft is being prepared.") for n in notes)
     assert any("You may not translate this page into that language." in n for n in notes)
+    [result] = run_tasks()
+    assert result.return_value["drafted"] == 1
     assert public_row(polish) == before
     assert Page.objects.get(pk=polish.pk).latest_revision_id is None
 
@@ -220,6 +230,7 @@ def test_a_page_without_a_version_in_the_language_gets_an_unpublished_one(client
     admin = User.objects.create_superuser("chief", "chief@example.org", "pw")
     client.force_login(admin)
     client.post(reverse("cities_cms:machine_draft", args=[practice.pk]), {"locales": [lv.pk]})
+    run_tasks()
     latvian = version(practice, "lv")
     assert not latvian.live and latvian.alias_of_id is None
     assert latvian.get_latest_revision().as_object().title == "[MT lv] Repair cafés"

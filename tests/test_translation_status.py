@@ -12,7 +12,7 @@ from cities_cms.translation import status
 from cities_cms.translation.current import pending_revision
 from cities_cms.translation.machine import OfflineDraftTranslator, machine_draft
 
-from .utils import make_city, make_practice_model, translate
+from .utils import make_city, make_practice_model, run_tasks, translate
 
 STATUS_URL = "/admin/cities-cms/translations/"
 
@@ -205,6 +205,9 @@ def test_machine_draft_of_a_subtree(client, admin_user, site_tree):
     assert client.get(url).status_code == 200
     response = client.post(url, {"locales": [lv.pk, pl.pk], "include_subtree": "on"})
     assert response.status_code == 302
+    [result] = run_tasks()  # one task for the subtree, run by the worker
+    counts = result.return_value
+    assert counts["drafted"] + counts["unchanged"] == 6 and not counts["skipped"]
 
     for page in Page.objects.filter(translation_key__in=keys, locale__in=[lv, pl]):
         assert (

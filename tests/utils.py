@@ -262,3 +262,64 @@ def make_shared_practice_model(index, **kw):
     kw.setdefault("shared", True)
     page = make_practice_model(index, live=False, **kw)
     return approve_for_network(page)
+
+
+def _worker(backend="default"):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    return Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name=backend,
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+    )
+
+
+def run_queued_task(row, worker=None):
+    """Run one queued task (a ``DBTaskResult``) with the worker's own code; return its result."""
+    from django.db import transaction
+
+    worker = worker or _worker(row.backend_name)
+    with transaction.atomic():
+        row.claim(worker.worker_id)
+    worker.run_task(row)
+    row.refresh_from_db()
+    return row.task_result
+
+
+def run_tasks(*, backend="default", allow_failures=False):
+    """Run the queued tasks as the worker does, until none is left; return their results.
+
+    The reference site queues background work in the database (django-tasks-db); this is
+    ``manage.py db_worker --batch`` inside the test's transaction: the same ``Worker`` runs
+    each task (``run_task``: signals, result, error recorded), only the loop is here, since
+    the command's own opens an exclusive transaction and closes connections between tasks,
+    which a test's enclosing transaction does not allow. A task that failed fails the test
+    (its traceback in the message) unless ``allow_failures``.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    worker = _worker(backend)
+    results = []
+    # The queue's own order (priority, then age); one process, so no row lock is needed.
+    while (row := DBTaskResult.objects.ready().filter(backend_name=backend).first()) is not None:
+        results.append(run_queued_task(row, worker))
+    failed = [result for result in results if result.errors]
+    if failed and not allow_failures:
+        raise AssertionError(
+            "\n\n".join(f"{r.task.name} failed:\n{r.errors[-1].traceback}" for r in failed)
+        )
+    return results
+
+
+def queued_tasks(*, backend="default"):
+    """The names of the tasks waiting in the queue (oldest first)."""
+    from django_tasks_db.models import DBTaskResult
+
+    return [
+        row.task_name
+        for row in DBTaskResult.objects.ready().filter(backend_name=backend).order_by("enqueued_at")
+    ]

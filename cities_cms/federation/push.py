@@ -4,12 +4,15 @@ Sending: when the outbound feed changes (``signals.outbound_changed``) every app
 marked ``push_pending`` and a task sends each one a small JSON body, signed as an RFC 9421
 HTTP message signature (Ed25519, covering method, target URI and the RFC 9530
 Content-Digest, with created/expires and a single-use nonce). A failed notification is
-retried with exponential back-off (1 min, 2, 4 ... capped at 6 h) by ``push_due`` (the task,
-``manage.py cities_cms_push`` and ``manage.py cities_cms_sync`` run it).
+retried with exponential back-off (1 min, 2, 4 ... capped at 6 h) by ``push_due``: the
+periodic schedule queues ``push_task`` every minute (``manage.py cities_cms_periodic``), and
+``manage.py cities_cms_push`` and ``cities_cms_sync`` run it too. Nothing is sent inside the
+request that published: the task is queued when the publication commits.
 
 Receiving: ``inbox`` (``POST /federation/inbox/``) checks the size, the signature against
 the pinned key of an approved peer (by ``keyid``), the validity window, the digest and the
-nonce, then only schedules a pull of that peer and answers 202. The body is never content.
+nonce, then only queues a pull of that peer for the task worker and answers 202 at once.
+The body is never content.
 """
 
 import datetime
@@ -35,6 +38,7 @@ from http_message_signatures import (
 )
 
 from ..conf import settings
+from ..tasks import enqueue_on_commit
 from .identity import current_identity
 from .models import Peer, PeerEvent, PeerStatus, SeenNonce
 from .peers import INBOX_PATH, PROTOCOL, log, own_base_url
@@ -176,8 +180,8 @@ def on_outbound_changed(sender=None, **kwargs):
     )
     if updated:
         try:
-            push_task.enqueue()
-        except Exception:  # the retry (push_due) will send it
+            enqueue_on_commit(push_task)
+        except Exception:  # the periodic retry (push_due) will send it
             logger.exception("Could not enqueue the push task")
 
 
@@ -308,11 +312,10 @@ def _refuse(status, code, message, peer=None):
 
 
 def schedule_pull(peer: Peer):
-    """Enqueue a sync of ``peer`` once the current transaction commits."""
+    """Queue a sync of ``peer`` for the task worker (once the current transaction commits)."""
     from .tasks import sync_peer_task
 
-    peer_id = peer.pk
-    transaction.on_commit(lambda: sync_peer_task.enqueue(peer_id))
+    enqueue_on_commit(sync_peer_task, peer.pk)
 
 
 @csrf_exempt

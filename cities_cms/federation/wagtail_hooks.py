@@ -1,5 +1,7 @@
 """Registrations of the federation with Wagtail's admin (views are in admin_views.py)."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Permission
 from django.template.response import TemplateResponse
 from django.urls import include, path, reverse
@@ -84,6 +86,25 @@ def detach_button(page, user, view_name=None, next_url=None):
             icon_name="link-external",
             priority=50,
         )
+
+
+@hooks.register("cities_cms_periodic_tasks")
+def periodic_tasks():
+    """The federation's part of the periodic schedule (``manage.py cities_cms_periodic``)."""
+    from ..conf import settings
+    from ..tasks import Periodic
+    from .push import push_task
+    from .tasks import sync_due_task
+
+    return [
+        # Retries of failed notifications: push_due sends only those whose back-off is over.
+        Periodic("federation-push-retries", timedelta(minutes=1), push_task),
+        Periodic(
+            "federation-pull",
+            timedelta(seconds=settings.CITIES_CMS_FEDERATION_SYNC_INTERVAL),
+            sync_due_task,
+        ),
+    ]
 
 
 # The editor's "Sharing with partners" page of a practice model registers its own hooks.

@@ -104,6 +104,14 @@ def _promote(locked, now):
     return promoted
 
 
+def _email_promoted(promoted):
+    """Queue the e-mails of the promoted registrations for when the promotion commits."""
+    from ..tasks import enqueue_on_commit
+    from .tasks import send_promoted_emails
+
+    enqueue_on_commit(send_promoted_emails, [r.pk for r in promoted])
+
+
 def cancel(registration_id, *, now=None, notify=True):
     """Cancel a registration and promote from the waiting list; returns ``Outcome``.
 
@@ -122,10 +130,7 @@ def cancel(registration_id, *, now=None, notify=True):
             if locked.seminar.end >= now:
                 promoted = _promote(locked, now)
         if notify and promoted:
-            from .emails import send_promoted
-
-            ids = [r.pk for r in promoted]
-            transaction.on_commit(lambda: send_promoted(ids))
+            _email_promoted(promoted)
     return Outcome(registration, promoted)
 
 
@@ -136,10 +141,7 @@ def promote_if_possible(settings_id, *, now=None):
         locked = RegistrationSettings.objects.select_for_update().get(pk=settings_id)
         promoted = _promote(locked, now) if locked.seminar.end >= now else []
         if promoted:
-            from .emails import send_promoted
-
-            ids = [r.pk for r in promoted]
-            transaction.on_commit(lambda: send_promoted(ids))
+            _email_promoted(promoted)
     return promoted
 
 

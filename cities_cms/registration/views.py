@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from ..conf import settings as conf
-from . import ratelimit, services
-from .emails import send_cancelled, send_registered
+from ..tasks import enqueue_on_commit
+from . import ratelimit, services, tasks
 from .forms import RegistrationForm
 from .models import Registration, RegistrationSettings
 from .tokens import read_cancel_token
@@ -49,12 +49,13 @@ def _settings_or_404(page):
     return settings
 
 
-def _send_safely(send, *args):
-    # The registration is stored and valid whether or not the mail server answers now.
+def _queue_email(kind, registration, page):
+    # The task worker sends it: the visitor does not wait for the mail server, and the
+    # registration is stored and valid whether or not the mail (or the queue) works now.
     try:
-        send(*args)
+        enqueue_on_commit(tasks.send_email, kind, registration.pk, page.pk)
     except Exception:
-        logger.exception("Could not send a registration email")
+        logger.exception("Could not queue a registration email")
 
 
 def box_context(page):
@@ -118,7 +119,7 @@ def _register(request, page):
                 except services.RegistrationRefused as refused:
                     refusal = refused.reason
                 else:
-                    _send_safely(send_registered, registration, page, request)
+                    _queue_email(tasks.REGISTERED, registration, page)
                     url = page.url + page.reverse_subpage("register")
                     return redirect(f"{url}?done={registration.status}")
             else:
@@ -168,6 +169,6 @@ def _cancel(request, page, token):
         return _render(request, page, "cancel", {**context, "past": True}, status=409)
     if request.method == "POST":
         outcome = services.cancel(registration.pk)
-        _send_safely(send_cancelled, outcome.registration, page, request)
+        _queue_email(tasks.CANCELLED, outcome.registration, page)
         return _render(request, page, "cancel", {**context, "done": True})
     return _render(request, page, "cancel", context)

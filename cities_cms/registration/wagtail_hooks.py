@@ -47,3 +47,14 @@ def register_registrations_menu_item():
     return MenuItem(
         _("Registrations"), reverse("cities_cms_registration:index"), icon_name="group", order=460
     )
+
+
+@hooks.register("cities_cms_periodic_tasks")
+def periodic_tasks():
+    """The retention purge, daily on the periodic schedule (``manage.py cities_cms_periodic``)."""
+    from datetime import timedelta
+
+    from ..tasks import Periodic
+    from .tasks import purge_registrations
+
+    return [Periodic("registration-retention-purge", timedelta(days=1), purge_registrations)]

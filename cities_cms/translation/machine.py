@@ -36,6 +36,7 @@ class OfflineDraftTranslator(BaseMachineTranslator):
 
 class MachineDraftResult:
     def __init__(self):
+        self.pairs = []  # (page, locale) pairs still to draft (planned, not done yet)
         self.drafted = []  # (page, locale) pairs that now have a draft translation
         self.unchanged = []  # (page, locale) pairs with nothing left to translate
         self.skipped = []  # (page, locale, reason)
@@ -94,16 +95,15 @@ def draft_page(source_page, locale, user, translator):
     )
 
 
-def machine_draft(page, locales, user, *, include_subtree=True):
-    """Translate ``page`` (and its subtree) into ``locales`` as machine-drafted drafts.
+def plan_machine_draft(page, locales, user, *, include_subtree=True):
+    """The (page, locale) pairs a bulk machine draft would translate, and those it cannot.
 
-    Every page the user may translate into a language gets a draft revision that goes
-    through that language's workflow; the live page (or the alias that stands for it) is
-    not changed until a reviewer publishes the draft. Pages are handled one at a time in
-    their own transaction, so one failure leaves the others done and itself untouched.
+    ``page`` and, with ``include_subtree``, the pages below it in its language; an alias
+    stands for its source. Cheap (no machine translation): the admin view calls it to say at
+    once what will not be drafted, before it queues the work.
 
     Returns:
-        MachineDraftResult
+        MachineDraftResult with ``pairs`` to draft and ``skipped`` ones (with the reason).
     """
     translator = get_machine_translator()
     if translator is None:
@@ -122,29 +122,73 @@ def machine_draft(page, locales, user, *, include_subtree=True):
         for locale in locales:
             if locale.pk == source_page.locale_id:
                 continue
-            if not translator.can_translate(source_page.locale, locale):
-                result.skipped.append((source_page, locale, _("Language pair not supported.")))
-                continue
-            if not user_may_translate(user, source_page, locale):
-                result.skipped.append(
-                    (source_page, locale, _("You may not translate this page into that language."))
-                )
-                continue
-            try:
-                with transaction.atomic():
-                    draft = draft_page(source_page, locale, user, translator)
-            except ValidationError as exc:
-                result.skipped.append(
-                    (source_page, locale, " ".join(str(message) for message in exc.messages))
-                )
-            except Exception:
-                # One page's failure (a translator's error, a database error) must not stop
-                # the others; the details go to the log, not to the page.
-                logger.exception("Machine draft of page %s into %s failed", source_page.pk, locale)
-                result.skipped.append((source_page, locale, _("The draft could not be saved.")))
+            reason = _refusal(source_page, locale, user, translator)
+            if reason is None:
+                result.pairs.append((source_page, locale))
             else:
-                if draft.revision is None:
-                    result.unchanged.append((source_page, locale))
-                else:
-                    result.drafted.append((source_page, locale))
+                result.skipped.append((source_page, locale, reason))
     return result
+
+
+def _refusal(source_page, locale, user, translator):
+    if not translator.can_translate(source_page.locale, locale):
+        return _("Language pair not supported.")
+    if not user_may_translate(user, source_page, locale):
+        return _("You may not translate this page into that language.")
+    return None
+
+
+def draft_pairs(pairs, user, result=None):
+    """Machine-draft each (source page, locale) of ``pairs`` (the task worker's part).
+
+    Permissions are checked again: they may have changed since the work was queued. Pages
+    are handled one at a time in their own transaction, so one failure leaves the others
+    done and itself untouched.
+
+    Returns:
+        MachineDraftResult
+    """
+    translator = get_machine_translator()
+    if translator is None:
+        raise ValueError(_("No machine translator is configured."))
+    result = result or MachineDraftResult()
+    for source_page, locale in pairs:
+        reason = _refusal(source_page, locale, user, translator)
+        if reason is not None:
+            result.skipped.append((source_page, locale, reason))
+            continue
+        try:
+            with transaction.atomic():
+                draft = draft_page(source_page, locale, user, translator)
+        except ValidationError as exc:
+            result.skipped.append(
+                (source_page, locale, " ".join(str(message) for message in exc.messages))
+            )
+        except Exception:
+            # One page's failure (a translator's error, a database error) must not stop
+            # the others; the details go to the log, not to the page.
+            logger.exception("Machine draft of page %s into %s failed", source_page.pk, locale)
+            result.skipped.append((source_page, locale, _("The draft could not be saved.")))
+        else:
+            if draft.revision is None:
+                result.unchanged.append((source_page, locale))
+            else:
+                result.drafted.append((source_page, locale))
+    return result
+
+
+def machine_draft(page, locales, user, *, include_subtree=True):
+    """Translate ``page`` (and its subtree) into ``locales`` as machine-drafted drafts, here.
+
+    Every page the user may translate into a language gets a draft revision that goes
+    through that language's workflow; the live page (or the alias that stands for it) is
+    not changed until a reviewer publishes the draft. The admin queues this work for the
+    task worker instead (``cities_cms.translation.tasks.machine_draft_task``).
+
+    Returns:
+        MachineDraftResult
+    """
+    planned = plan_machine_draft(page, locales, user, include_subtree=include_subtree)
+    result = MachineDraftResult()
+    result.skipped = planned.skipped
+    return draft_pairs(planned.pairs, user, result)

@@ -22,7 +22,7 @@ from . import language_name, status
 from .current import pending_revision
 from .drafts import save_memory_as_draft
 from .exchange import ExchangeError, export_zip, exportable, import_files, read_upload
-from .machine import machine_draft
+from .machine import plan_machine_draft
 
 ROWS_PER_PAGE = 50
 
@@ -237,35 +237,35 @@ class MachineDraftView(WagtailAdminTemplateMixin, FormView):
         return context
 
     def form_valid(self, form):
-        result = machine_draft(
+        from ..tasks import enqueue_on_commit
+        from .tasks import machine_draft_task
+
+        # Who may draft what is known at once; the machine translation (HTTP to DeepL, page
+        # after page) is the task worker's, and the drafts appear in the status when ready.
+        plan = plan_machine_draft(
             self.page,
             list(form.cleaned_data["locales"]),
             self.request.user,
             include_subtree=form.cleaned_data["include_subtree"],
         )
-        if result.drafted:
+        if plan.pairs:
+            enqueue_on_commit(
+                machine_draft_task,
+                [[page.pk, locale.pk] for page, locale in plan.pairs],
+                self.request.user.pk,
+            )
             messages.success(
                 self.request,
                 ngettext(
-                    "%(count)d draft translation is ready for review.",
-                    "%(count)d draft translations are ready for review.",
-                    len(result.drafted),
+                    "%(count)d machine draft is being prepared. It appears in the "
+                    "translation status, ready for review, in a moment.",
+                    "%(count)d machine drafts are being prepared. They appear in the "
+                    "translation status, ready for review, in a moment.",
+                    len(plan.pairs),
                 )
-                % {"count": len(result.drafted)},
+                % {"count": len(plan.pairs)},
             )
-        if result.unchanged and not result.drafted:
-            messages.info(
-                self.request,
-                ngettext(
-                    "%(count)d translation already had every segment translated: no draft "
-                    "was needed.",
-                    "%(count)d translations already had every segment translated: no draft "
-                    "was needed.",
-                    len(result.unchanged),
-                )
-                % {"count": len(result.unchanged)},
-            )
-        for page, locale, reason in result.skipped:
+        for page, locale, reason in plan.skipped:
             messages.warning(
                 self.request,
                 _("“%(page)s” (%(language)s) was not drafted: %(reason)s")

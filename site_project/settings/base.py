@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_countries",
+    # the task queue of the embedded default (TASKS below) and its worker, ``manage.py db_worker``
+    "django_tasks_db",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -165,6 +167,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+
+# Background work (push and pull of the federation, registration e-mails, machine drafts of
+# a subtree, the retention purge) is queued in the database and run by a worker beside the
+# web server: ``manage.py db_worker`` (``make demo`` starts one), and ``manage.py
+# cities_cms_periodic`` from cron every few minutes queues what is due. production.py
+# switches the queue to Redis with the cache when REDIS_URL is set. See README "Production".
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

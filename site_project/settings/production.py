@@ -42,7 +42,10 @@ STORAGES["staticfiles"] = {
 # A cache that every worker process of the server shares: the content cache (menus, branding,
 # facet labels: cities_cms.content_cache), the registration rate limit and Wagtail's renditions
 # must not differ from one process to the next. Files under var/ by default; REDIS_URL for a
-# Redis server (install the "redis" package), e.g. when several machines serve the site.
+# Redis server (pip install "cities-cms[redis]"), e.g. when several machines serve the site.
+# REDIS_URL also moves the task queue to Redis (django-tasks-rq): run `manage.py rqworker
+# default --job-class django_tasks_rq.Job` instead of `manage.py db_worker` (README
+# "Production").
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -50,6 +53,9 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {"default": {"URL": os.environ["REDIS_URL"]}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     CACHES = {
         "default": {

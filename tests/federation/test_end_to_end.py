@@ -3,7 +3,8 @@ database, media folder and key file.
 
 A shares a practice model in English and Latvian with an image; B adds A as a local peer,
 approves it, syncs (``manage.py cities_cms_sync``) and serves the copy in both languages with
-the image and the attribution. A edits it: A's push reaches B's inbox, which pulls the update.
+the image and the attribution. A edits it: A's push reaches B's inbox, which pulls the update
+(each instance runs its task worker, ``manage.py db_worker``, beside its server).
 A unshares it: B unpublishes its copy. A fake peer relaying a tampered copy of A's document is
 refused. Both servers are stopped at the end, whatever happens.
 """
@@ -66,8 +67,9 @@ class Instance:
             "E2E_CITY": city,
             "PYTHONUNBUFFERED": "1",
         }
-        self.server = None
+        self.server = self.worker = None
         self.log = self.dir / "server.log"
+        self.worker_log = self.dir / "worker.log"
 
     def manage(self, *args, timeout=120):
         result = subprocess.run(
@@ -120,6 +122,23 @@ class Instance:
             stdout=self.log.open("wb"),
             stderr=subprocess.STDOUT,
         )
+        # The task worker beside the server, as in production and `make demo`: pushes and
+        # the pulls they trigger are its work, never the requests'.
+        self.worker = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                "--interval",
+                "0.2",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.worker_log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
 
     def wait_ready(self, deadline=30):
         until = time.monotonic() + deadline
@@ -135,13 +154,18 @@ class Instance:
         raise AssertionError(f"{self.name} did not start:\n{self.log.read_text()[-3000:]}")
 
     def stop(self):
-        if self.server and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait(timeout=10)
+        for process in (self.server, self.worker):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+
+    def worker_tasks(self):
+        """The names of the tasks this instance's worker finished (from its log)."""
+        return self.worker_log.read_text(errors="replace") if self.worker_log.exists() else ""
 
 
 def wait_for(check, what, deadline=30):
@@ -217,12 +241,15 @@ def test_two_instances_share_update_withdraw_and_refuse_tampering(instances):
     status, image = http(image_url)
     assert status == 200 and len(image) > 100
 
-    # A edits: its notification reaches B's inbox, which pulls the new version.
+    # A edits: A's worker sends the notification, B's inbox queues a pull, B's worker pulls
+    # the new version.
     a.act('edit("Night buses every 20 minutes")')
     wait_for(
         lambda: "Night buses every 20 minutes" in page_html(english_url)[1],
         "B to receive A's edit through push",
     )
+    assert "push_task" in a.worker_tasks()
+    assert "sync_peer_task" in b.worker_tasks()
     b_state, a_state = b.act_async("state()"), a.act_async("state()")
     assert b.result(b_state)["copies"][0]["version"] > copy["version"]
     [b_peer] = a.result(a_state)["peers"]

@@ -5,9 +5,8 @@ import uuid
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import reverse
-from django_tasks import default_task_backend
 
 from cities_cms.federation import peers
 from cities_cms.federation.identity import current_identity, format_fingerprint
@@ -337,16 +336,14 @@ def test_sync_now_enqueues_a_sync(people, federation_key):
         status=PeerStatus.APPROVED,
         public_key=other_identity().public_key,
     )
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
-    ):
-        default_task_backend.clear()
-        client_for(people["coordinator"]).post(
-            reverse("cities_cms_federation:peer_action", args=[peer.pk, "sync"])
-        )
-        [result] = default_task_backend.results
-        assert result.task.name == "sync_peer_task" and result.args == [peer.pk]
-        default_task_backend.clear()
+    from django_tasks_db.models import DBTaskResult
+
+    response = client_for(people["coordinator"]).post(
+        reverse("cities_cms_federation:peer_action", args=[peer.pk, "sync"])
+    )
+    assert response.status_code == 302  # at once: the worker pulls
+    [row] = DBTaskResult.objects.ready()
+    assert row.task_name == "sync_peer_task" and row.task_result.args == [peer.pk]
 
 
 @pytest.mark.django_db

@@ -11,27 +11,26 @@ import json
 import pytest
 from django.test import override_settings
 from django.utils import timezone
-from django_tasks import default_task_backend
 
 from cities_cms.federation import push
 from cities_cms.federation.models import Peer, PeerEvent, PeerStatus, SeenNonce
 from cities_cms.federation.signals import outbound_changed
 
+from ..utils import run_tasks
 from .loopback import LoopbackPeer, other_identity
 
 INBOX = "/federation/inbox/"
-DUMMY_TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dummy_tasks():
-    """Tasks are recorded, not run: a test sees what was scheduled."""
-    with override_settings(TASKS=DUMMY_TASKS):
-        default_task_backend.clear()
-        yield default_task_backend
-        default_task_backend.clear()
+def task_queue(db):
+    """The reference site's task queue (in the database): a test sees what was queued;
+    ``run_tasks()`` runs it as the worker does."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects
 
 
 @pytest.fixture
@@ -69,66 +68,66 @@ def post(client, identity, body=None, *, now=None, nonce="n0nce-0123456789", tam
     return client.post(INBOX, data=body, content_type="application/json", **extra)
 
 
-def scheduled(backend):
-    return [result for result in backend.results if result.task.name == "sync_peer_task"]
+def scheduled(queue):
+    return [row.task_result for row in queue.ready() if row.task_name == "sync_peer_task"]
 
 
 def test_good_push_schedules_a_pull_of_that_peer(
-    client, peer, sender, dummy_tasks, django_capture_on_commit_callbacks
+    client, peer, sender, task_queue, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, sender)
     assert response.status_code == 202
     assert response.json() == {"status": "scheduled"}
-    [result] = scheduled(dummy_tasks)
+    [result] = scheduled(task_queue)
     assert result.args == [peer.pk]
     assert SeenNonce.objects.filter(nonce="n0nce-0123456789").exists()
 
 
 def test_replayed_push_is_refused_and_logged(
-    client, peer, sender, dummy_tasks, django_capture_on_commit_callbacks
+    client, peer, sender, task_queue, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, sender).status_code == 202
         replay = post(client, sender)
     assert replay.status_code == 401
     assert replay.json()["error"] == "replay"
-    assert len(scheduled(dummy_tasks)) == 1
+    assert len(scheduled(task_queue)) == 1
     assert PeerEvent.objects.filter(peer=peer, code="replay").count() == 1
 
 
-def test_expired_push_is_refused(client, peer, sender, dummy_tasks):
+def test_expired_push_is_refused(client, peer, sender, task_queue):
     long_ago = timezone.now() - datetime.timedelta(seconds=1300)
     response = post(client, sender, now=long_ago)
     assert response.status_code == 401
     assert response.json()["error"] == "bad-signature"
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
     assert not SeenNonce.objects.exists()
     assert PeerEvent.objects.filter(peer=peer, code="bad-signature").exists()
 
 
-def test_push_from_the_future_is_refused(client, peer, sender, dummy_tasks):
+def test_push_from_the_future_is_refused(client, peer, sender, task_queue):
     later = timezone.now() + datetime.timedelta(seconds=700)
     response = post(client, sender, now=later)
     assert response.status_code == 401
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
 @override_settings(CITIES_CMS_FEDERATION_PUSH_WINDOW=60)
-def test_window_follows_the_setting(client, peer, sender, dummy_tasks):
+def test_window_follows_the_setting(client, peer, sender, task_queue):
     a_while_ago = timezone.now() - datetime.timedelta(seconds=200)
     assert post(client, sender, now=a_while_ago).status_code == 401
     assert post(client, sender, nonce="another-nonce-123").status_code == 202
 
 
-def test_unknown_key_is_refused(client, peer, dummy_tasks):
+def test_unknown_key_is_refused(client, peer, task_queue):
     response = post(client, other_identity())
     assert response.status_code == 401
     assert response.json()["error"] == "unknown-key"
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
-def test_unapproved_peer_is_refused(client, peer, sender, dummy_tasks):
+def test_unapproved_peer_is_refused(client, peer, sender, task_queue):
     peer.status = PeerStatus.PENDING
     peer.public_key = ""
     peer.save()
@@ -140,42 +139,42 @@ def test_unapproved_peer_is_refused(client, peer, sender, dummy_tasks):
     peer.status = PeerStatus.PAUSED
     peer.save()
     assert post(client, sender, nonce="paused-nonce-1234").status_code == 401
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
-def test_tampered_body_is_refused(client, peer, sender, dummy_tasks):
+def test_tampered_body_is_refused(client, peer, sender, task_queue):
     response = post(client, sender, tamper=lambda body, headers: body.replace(b"7", b"8"))
     assert response.status_code == 401
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
     assert not SeenNonce.objects.exists()
 
 
-def test_wrong_digest_is_refused(client, peer, sender, dummy_tasks):
+def test_wrong_digest_is_refused(client, peer, sender, task_queue):
     def other_digest(body, headers):
         headers["Content-Digest"] = "sha-256=:" + "A" * 43 + "=:"
         return body
 
     response = post(client, sender, tamper=other_digest)
     assert response.status_code == 401
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
-def test_unsigned_and_oversized_and_get(client, peer, dummy_tasks):
+def test_unsigned_and_oversized_and_get(client, peer, task_queue):
     assert client.get(INBOX).status_code == 405
     unsigned = client.post(INBOX, data=body_of(), content_type="application/json")
     assert unsigned.status_code == 401
     big = client.post(INBOX, data=b"x" * 5000, content_type="application/json")
     assert big.status_code == 413
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
-def test_signed_garbage_is_a_400_that_schedules_nothing(client, peer, sender, dummy_tasks):
+def test_signed_garbage_is_a_400_that_schedules_nothing(client, peer, sender, task_queue):
     response = post(client, sender, body=b"{not json")
     assert response.status_code == 400
-    assert not scheduled(dummy_tasks)
+    assert not scheduled(task_queue)
 
 
-def test_expired_nonces_are_purged(client, peer, sender, dummy_tasks):
+def test_expired_nonces_are_purged(client, peer, sender, task_queue):
     SeenNonce.objects.create(
         key_id="old", nonce="old", expires_at=timezone.now() - datetime.timedelta(seconds=1)
     )
@@ -187,7 +186,7 @@ def test_expired_nonces_are_purged(client, peer, sender, dummy_tasks):
 
 
 def test_changed_feed_notifies_approved_peers_and_the_inbox_accepts_it(
-    client, federation_key, dummy_tasks, django_capture_on_commit_callbacks
+    client, federation_key, task_queue, django_capture_on_commit_callbacks
 ):
     """This site notifies a loopback peer; its request, replayed into our own inbox (where this
     site is registered as an approved peer with its own key), passes every check."""
@@ -206,7 +205,8 @@ def test_changed_feed_notifies_approved_peers_and_the_inbox_accepts_it(
         pending = Peer.objects.create(base_url="https://pending.example")
         outbound_changed.send(sender=None, global_ids=[], sequence=3)
         target.refresh_from_db()
-        assert target.push_pending  # the task is only recorded by the dummy backend
+        assert target.push_pending  # the task is queued, not run: nothing was sent yet
+        assert remote.requests == []
         assert not Peer.objects.get(pk=pending.pk).push_pending
         assert push.push_due() == {"sent": 1, "failed": 0}
         [request] = remote.requests
@@ -234,7 +234,7 @@ def test_changed_feed_notifies_approved_peers_and_the_inbox_accepts_it(
         )
 
 
-def test_failed_notifications_back_off_and_show_on_the_peer(federation_key, dummy_tasks):
+def test_failed_notifications_back_off_and_show_on_the_peer(federation_key, task_queue):
     with LoopbackPeer() as remote:
         remote.serve(INBOX, {"error": "down"}, status=503)
         peer = Peer.objects.create(
@@ -268,7 +268,7 @@ def test_retry_delay_doubles_up_to_six_hours():
     assert delays == [60, 120, 240, 480, 6 * 3600]
 
 
-def test_push_command_retries_due_notifications(federation_key, dummy_tasks):
+def test_push_command_retries_due_notifications(federation_key, task_queue):
     from io import StringIO
 
     from django.core.management import call_command
@@ -292,3 +292,55 @@ def test_push_command_retries_due_notifications(federation_key, dummy_tasks):
         assert len(remote.requests) == 1
     peer.refresh_from_db()
     assert not peer.push_pending and peer.push_failures == 0
+
+
+# --- the task worker -----------------------------------------------------------------------
+
+EMPTY_FEED = {"items": [], "next": "0", "more": False}
+
+
+def test_inbox_answers_at_once_and_the_worker_pulls(client, sender, task_queue):
+    """The inbox only checks and queues: the peer's feed server is not asked for anything
+    until the worker runs the queued pull."""
+    with LoopbackPeer() as remote:
+        remote.serve("/federation/feed/", EMPTY_FEED)
+        peer = Peer.objects.create(
+            base_url=remote.base_url,
+            status=PeerStatus.APPROVED,
+            public_key=sender.public_key,
+            is_local=True,
+        )
+        response = post(client, sender)
+        assert response.status_code == 202
+        assert remote.requests == []  # nothing pulled inside the request
+        [queued] = scheduled(task_queue)
+        assert queued.args == [peer.pk]
+
+        [result] = run_tasks()
+        assert result.return_value["failed"] is False
+        assert [r["path"].split("?")[0] for r in remote.requests] == ["/federation/feed/"]
+    peer.refresh_from_db()
+    assert peer.last_success_at is not None
+
+
+def test_the_worker_sends_the_push_after_the_change_commits(
+    federation_key, task_queue, django_capture_on_commit_callbacks
+):
+    """A change of the feed only queues the notification; the worker sends it."""
+    from cities_cms.federation.identity import current_identity
+
+    with LoopbackPeer() as remote:
+        remote.serve(INBOX, {"status": "scheduled"}, status=202)
+        Peer.objects.create(
+            base_url=remote.base_url,
+            status=PeerStatus.APPROVED,
+            public_key=current_identity().public_key,
+            is_local=True,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            outbound_changed.send(sender=None, global_ids=[], sequence=3)
+        assert remote.requests == []
+        assert [row.task_name for row in task_queue.ready()] == ["push_task"]
+        [result] = run_tasks()
+        assert result.return_value == {"sent": 1, "failed": 0}
+        assert [r["path"] for r in remote.requests] == [INBOX]

@@ -13,7 +13,7 @@ from cities_cms.federation.sync import backoff, sync_peer
 from cities_cms.federation.tasks import sync_peer_task
 from cities_cms.pages import PracticeModelPage
 
-from ..utils import translate
+from ..utils import run_tasks, translate
 from .factories import FeedServer, RemoteSite
 
 
@@ -151,11 +151,11 @@ def test_command_fails_when_a_peer_fails(remote, tree):
 def test_task_runs_a_sync(remote, tree):
     peer = remote.approve_here()
     publish(remote, 1)
-    with override_settings(
-        TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    ):
-        result = sync_peer_task.enqueue(peer.pk)
+    sync_peer_task.enqueue(peer.pk)
+    assert FederatedCopy.objects.count() == 0  # queued, not run
+    [result] = run_tasks()
     assert result.return_value["imported"] == 1
+    assert FederatedCopy.objects.count() == 1
     assert sync_peer_task.call(10**9) is None
 
 
