@@ -314,3 +314,12 @@ def test_a_site_setting_shows_at_once(client, site_tree, model):
     branding.primary_colour = "#0b5394"
     branding.save()
     assert "#0b5394" in text(get(client, model.url))
+
+
+def test_the_menu_follows_at_once_on_every_cached_page(client, site_tree, model):
+    assert get(client, model.url).status_code == 200
+    index = Page.objects.get(pk=site_tree.seminars.pk).specific
+    assert f'href="{index.url}"' in text(get(client, model.url))
+    index.show_in_menus = False
+    index.save_revision().publish()
+    assert f'href="{index.url}"' not in text(get(client, model.url)).split("<main", 1)[0]
