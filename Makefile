@@ -2,6 +2,7 @@
 #
 #   make venv     create .venv (python3.11, else python3) and install -e ".[testing]"
 #   make demo     migrate, load the demo content (prints an admin login), runserver 127.0.0.1:8000
+#                 with the task worker (db_worker) and the periodic schedule beside it
 #   make demo-peer  a second demo instance (var/peer/, 127.0.0.1:8001) to pair with the first
 #   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
 #   make lint     ruff check
@@ -10,8 +11,9 @@
 #   make clean    remove var/, node_modules/ and .venv/
 #
 # Extra pytest arguments: make test PYTEST_ARGS="-k events -x"
-# CI (.ci/run) sets CITIES_CMS_REQUIRE_POSTGRES=1 and CITIES_CMS_REQUIRE_BROWSER=1 so that a
-# missing PostgreSQL, Chromium or axe-core fails the run instead of skipping tests.
+# CI (.ci/run) sets CITIES_CMS_REQUIRE_POSTGRES=1, CITIES_CMS_REQUIRE_REDIS=1 and
+# CITIES_CMS_REQUIRE_BROWSER=1 so that a missing PostgreSQL, redis-server, Chromium or axe-core
+# fails the run instead of skipping tests.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -40,7 +42,7 @@ endif
 .PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres lint bench clean messages
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -55,6 +57,16 @@ $(AXE_JS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The web server with the task worker (pushes, pulls, e-mails, machine drafts) and the periodic
+# schedule (push retries, peer pulls, purge) beside it, as README "Production" runs them; both
+# stop with the server (Ctrl+C). $(1): the address to serve.
+define serve_with_worker
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	$(PY) manage.py cities_cms_periodic --every 60 -v0 & periodic=$$!; \
+	trap 'kill $$worker $$periodic 2>/dev/null; wait $$worker $$periodic 2>/dev/null || true' EXIT; \
+	$(PY) manage.py runserver $(1)
+endef
+
 # migrate skips the system checks, which would only warn that the federation key does not exist
 # yet (load_demo creates it); runserver runs them all at the end.
 demo: export CITIES_CMS_FEDERATION_BASE_URL ?= http://127.0.0.1:8000
@@ -63,7 +75,7 @@ demo: venv
 	$(PY) manage.py migrate --noinput --skip-checks
 	$(PY) manage.py load_demo --federation-key  # the key first: approved shared models enter the feed
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(call serve_with_worker,127.0.0.1:8000)
 
 # A second instance of the demo with its own database, media and key (README: "Two instances").
 demo-peer: export CITIES_CMS_VAR_DIR := $(CURDIR)/var/peer
@@ -76,7 +88,7 @@ demo-peer: venv
 	$(PY) manage.py migrate --noinput --skip-checks
 	$(PY) manage.py load_demo --federation-key
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
-	$(PY) manage.py runserver 127.0.0.1:8001
+	$(call serve_with_worker,127.0.0.1:8001)
 
 # The SQLite and PostgreSQL passes run side by side, one per core (each is one process): the
 # SQLite pass prints as it goes, the PostgreSQL pass's output follows when both are done.

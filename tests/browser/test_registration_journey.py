@@ -13,7 +13,7 @@ from django.core import mail
 from cities_cms.registration.models import Registration
 
 from ..test_registration import make_settings
-from ..utils import build_site, make_city, make_seminar
+from ..utils import build_site, make_city, make_seminar, run_tasks
 from .axe import format_violations, run_axe
 from .pages_conftest import ensure_wagtail_baseline, guarded_context
 
@@ -69,7 +69,8 @@ def test_register_cancel_and_promotion(page, browser, live_server, external_requ
     statuses = dict(Registration.objects.values_list("email", "status"))
     assert statuses == {"anna@example.org": "confirmed", "janis@example.org": "waiting"}
 
-    # Anna cancels with the link from her confirmation email.
+    # Anna cancels with the link from her confirmation email (sent by the task worker).
+    run_tasks()
     confirmation = next(m for m in mail.outbox if m.to == ["anna@example.org"])
     link = urlsplit(CANCEL_LINK.search(confirmation.body).group(0))
     page.goto(base + link.path)
@@ -81,6 +82,7 @@ def test_register_cancel_and_promotion(page, browser, live_server, external_requ
     # Jānis moves up from the waiting list and is told by email.
     statuses = dict(Registration.objects.values_list("email", "status"))
     assert statuses == {"anna@example.org": "cancelled", "janis@example.org": "confirmed"}
+    run_tasks()
     promoted = [m for m in mail.outbox if m.to == ["janis@example.org"]]
     assert [m.subject for m in promoted] == [
         "On the waiting list: Study visit to Daugavpils",
