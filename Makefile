@@ -5,6 +5,7 @@
 #                 with the task worker (db_worker) and the periodic schedule beside it
 #   make demo-peer  a second demo instance (var/peer/, 127.0.0.1:8001) to pair with the first
 #   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
+#                 + the site without its optional apps (make test-profiles)
 #   make lint     ruff check
 #   make bench    run the benchmarks (python -m bench)
 #   make messages update the interface catalogues (needs xgettext) and compile them
@@ -39,10 +40,10 @@ else
 AXE_DEP := $(AXE_JS)
 endif
 
-.PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres lint bench clean messages
+.PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres test-profiles lint bench clean messages
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 venv: $(STAMP)
 
@@ -100,11 +101,13 @@ test: venv $(AXE_DEP)
 	fi
 	$(MAKE) --no-print-directory test-checks
 	@mkdir -p var
-	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & postgres=$$!; \
+	@{ $(MAKE) --no-print-directory test-postgres && $(MAKE) --no-print-directory test-profiles; } \
+	  > var/test-postgres.log 2>&1 & postgres=$$!; \
 	  sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
 	  wait $$postgres && pg=0 || pg=$$?; \
-	  echo "=== PostgreSQL pass (var/test-postgres.log) ==="; cat var/test-postgres.log; \
-	  echo "=== SQLite pass: exit $$sqlite; PostgreSQL pass: exit $$pg ==="; \
+	  echo "=== PostgreSQL pass, then the profiles (var/test-postgres.log) ==="; \
+	  cat var/test-postgres.log; \
+	  echo "=== SQLite pass: exit $$sqlite; PostgreSQL pass and profiles: exit $$pg ==="; \
 	  test $$sqlite -eq 0 && test $$pg -eq 0
 
 lint: venv
@@ -125,6 +128,21 @@ test-sqlite: venv
 # SQLite pass already.
 test-postgres: venv
 	$(PY) -m tests.harness.postgres -- $(PY) -m pytest -m "not browser and not database_independent" $(PYTEST_ARGS)
+
+# The optional apps are optional: the site without cities_cms.federation, without
+# cities_cms.registration and without both (CITIES_CMS_PROFILE, site_project/settings/test.py)
+# checks, migrates and passes the tests of rendering, pages and the API. Runs after the
+# PostgreSQL pass, beside the SQLite pass.
+PROFILE_TESTS := tests/test_optional_apps.py tests/test_rendering.py tests/test_api.py
+test-profiles: venv
+	@for profile in core no-federation no-registration; do \
+	  echo "=== profile $$profile ==="; \
+	  CITIES_CMS_PROFILE=$$profile DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py check; \
+	  CITIES_CMS_PROFILE=$$profile DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) \
+	    $(PY) manage.py makemigrations --check --dry-run; \
+	  CITIES_CMS_PROFILE=$$profile env -u DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider \
+	    $(PROFILE_TESTS) || exit $$?; \
+	done
 
 bench: venv
 	$(PY) -m bench

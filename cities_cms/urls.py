@@ -18,8 +18,11 @@ feeds, which exist once per language)::
 
 from django.urls import include, path
 
+from . import extensions
+
 urlpatterns = [
     path("", include("cities_cms.syndication.urls")),
     path("", include("cities_cms.api.urls")),
-    path("", include("cities_cms.federation.urls")),
+    # The federation endpoints, when cities_cms.federation is installed (its ready() adds them).
+    *extensions.urlpatterns(),
 ]

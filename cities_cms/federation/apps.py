@@ -24,3 +24,24 @@ class FederationConfig(AppConfig):
         from . import push, signals
 
         signals.outbound_changed.connect(push.on_outbound_changed, dispatch_uid="cc_fed_push")
+        _plug_into_the_core()
+
+
+def _plug_into_the_core():
+    """Endpoints, and what a received practice model shows (cities_cms.extensions)."""
+    from cities_cms import extensions
+
+    from .urls import urlpatterns
+
+    extensions.add_urlpatterns(urlpatterns)
+    extensions.add_provider("canonical_url", _original_url)
+    extensions.add_fragment(
+        "practice_model_page.header", "cities_cms_federation/fragments/practice_model_header.html"
+    )
+
+
+def _original_url(page):
+    from .templatetags.cities_cms_federation import federated_copy
+
+    copy = federated_copy(page)
+    return copy.original_url if copy is not None else ""

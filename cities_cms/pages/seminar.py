@@ -2,7 +2,6 @@
 
 import zoneinfo
 
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -19,8 +18,8 @@ from wagtail.search import index
 from ..api.fields import SEMINAR_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, AgendaBlock, BodyBlock, MaterialsBlock
 from ..conf import settings
+from ..extensions import page_context, serve_page_view
 from ..fields import LanguagesField, TimeZoneField
-from ..registration.panels import with_registration_tab
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
 from .mixins import AbstractListingPage, SummaryMixin, tabbed
@@ -264,10 +263,9 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
     content_panels = Page.content_panels + AbstractSeminarPage.content_panels
     promote_panels = Page.promote_panels + SummaryMixin.summary_panels
     search_fields = Page.search_fields + AbstractSeminarPage.search_fields
-    edit_handler = with_registration_tab(
-        tabbed(
-            content_panels, AbstractSeminarPage.details_panels, promote_panels, Page.settings_panels
-        )
+    # cities_cms.registration adds its tab from its ready() (cities_cms.extensions).
+    edit_handler = tabbed(
+        content_panels, AbstractSeminarPage.details_panels, promote_panels, Page.settings_panels
     )
     api_fields = SEMINAR_API_FIELDS  # the read API (docs/api.md)
 
@@ -283,10 +281,8 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
             pk__in=[city.pk for city in self.participating_cities.all()]
         )
         context["participating_cities"] = list(cities.live().public().order_by("title"))
-        if apps.is_installed("cities_cms.registration"):
-            from ..registration.views import box_context
-
-            context["registration"] = box_context(self)
+        # Registration's box, when that app is installed (cities_cms.extensions).
+        context.update(page_context("seminar", self, request))
         return context
 
     @path("ics/", name="ics")
@@ -297,12 +293,8 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
 
     @path("register/", name="register")
     def register(self, request):
-        from ..registration.views import register
-
-        return register(self, request)
+        return serve_page_view("seminar.register", self, request)
 
     @path("cancel/<str:token>/", name="cancel_registration")
     def cancel_registration(self, request, token):
-        from ..registration.views import cancel
-
-        return cancel(self, request, token)
+        return serve_page_view("seminar.cancel", self, request, token=token)

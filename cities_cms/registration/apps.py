@@ -43,3 +43,23 @@ class RegistrationConfig(AppConfig):
         # registrations of their host city's seminars (see models.registrations_visible).
         post_save.connect(_grant_on_group_created, sender=Group, dispatch_uid="cc_reg_grant")
         post_migrate.connect(_grant_after_migrate, sender=self, dispatch_uid="cc_reg_migrate")
+        _plug_into_the_core()
+
+
+def _plug_into_the_core():
+    """The seminar page's registration box, routes and editor tab (cities_cms.extensions)."""
+    from cities_cms import extensions
+    from cities_cms.pages import SeminarPage
+
+    from . import views
+    from .panels import registration_tab
+
+    extensions.add_edit_tab(SeminarPage, registration_tab())
+    extensions.add_page_context(
+        "seminar", lambda page, request: {"registration": views.box_context(page)}
+    )
+    extensions.add_fragment(
+        "seminar_page.registration", "cities_cms_registration/fragments/seminar_box.html"
+    )
+    extensions.add_page_view("seminar.register", views.register)
+    extensions.add_page_view("seminar.cancel", views.cancel)

@@ -4,11 +4,8 @@ Registration settings live in this app's own table (not in page revisions), so t
 where to edit them, with the current counts, rather than form fields.
 """
 
-from django.conf import settings as django_settings
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import ObjectList, Panel
-
-APP = "cities_cms.registration"
 
 
 class RegistrationPanel(Panel):
@@ -29,10 +26,6 @@ class RegistrationPanel(Panel):
             return context
 
 
-def with_registration_tab(tabbed_interface):
-    """Add the "Registration" tab when the registration app is installed."""
-    if APP in django_settings.INSTALLED_APPS:
-        tabbed_interface.children.append(
-            ObjectList([RegistrationPanel()], heading=_("Registration"))
-        )
-    return tabbed_interface
+def registration_tab():
+    """The seminar editor's "Registration" tab (added from RegistrationConfig.ready())."""
+    return ObjectList([RegistrationPanel()], heading=_("Registration"))

@@ -12,8 +12,11 @@ from django.db.models import prefetch_related_objects
 from .. import content_cache, dates, jsonld, languages
 from ..absolute_urls import request_site
 from ..snippets import Theme
+from . import extension_tags
 
 register = template.Library()
+# {% extension_fragments %} and {% extension_value %}: where optional apps plug in.
+register.tags.update(extension_tags.register.tags)
 
 
 def _request_cache(request, name, compute):

@@ -47,3 +47,14 @@ CITIES_CMS_LANGUAGES = ["en", "lv", "pl"]
 # several processes use Redis (tests/harness/redis.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS += ["cities_cms.W010"]  # one process: see above
+
+# The optional apps are optional: CITIES_CMS_PROFILE=core (neither), no-federation or
+# no-registration runs the site without them (Makefile: test-profiles runs the rendering,
+# pages, API and search tests in each). Default: the reference site's apps, all of them.
+LEFT_OUT_APPS = {
+    "full": [],
+    "core": ["cities_cms.federation", "cities_cms.registration"],
+    "no-federation": ["cities_cms.federation"],
+    "no-registration": ["cities_cms.registration"],
+}[os.environ.get("CITIES_CMS_PROFILE", "full")]
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in LEFT_OUT_APPS]
