@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 
 PERIODIC_HOOK = "cities_cms_periodic_tasks"
 
+# Work someone waits for (a peer's push and pull, a registrant's e-mail) goes ahead of bulk
+# work in the queue, such as Wagtail's search index updates after an import (priority 0).
+PROMPT = 10
+
 
 def _queue_is_transactional(task, using=None):
     """Whether ``task`` is queued in the database of the current transaction.

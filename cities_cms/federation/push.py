@@ -38,7 +38,7 @@ from http_message_signatures import (
 )
 
 from ..conf import settings
-from ..tasks import enqueue_on_commit
+from ..tasks import PROMPT, enqueue_on_commit
 from .identity import current_identity
 from .models import Peer, PeerEvent, PeerStatus, SeenNonce
 from .peers import INBOX_PATH, PROTOCOL, log, own_base_url
@@ -167,7 +167,7 @@ def push_due(*, now=None, force=False) -> dict:
     return {"sent": sent, "failed": failed}
 
 
-@task()
+@task(priority=PROMPT)
 def push_task():
     """Send due push notifications (enqueued when the outbound feed changes)."""
     return push_due()

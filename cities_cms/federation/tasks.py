@@ -12,8 +12,10 @@ The periodic jobs are declared in ``wagtail_hooks.py`` (``cities_cms.tasks.Perio
 
 from django_tasks import task
 
+from ..tasks import PROMPT
 
-@task()
+
+@task(priority=PROMPT)
 def sync_peer_task(peer_id):
     """Pull one peer; returns the counts of the run (nothing for unknown or unapproved peers)."""
     from .models import Peer

@@ -11,13 +11,14 @@
 
 from django_tasks import task
 
+from ..tasks import PROMPT
 from . import services
 
 REGISTERED = "registered"
 CANCELLED = "cancelled"
 
 
-@task()
+@task(priority=PROMPT)
 def send_email(kind, registration_id, page_id):
     """Send the ``kind`` e-mail (``registered`` or ``cancelled``) of one registration.
 
@@ -38,7 +39,7 @@ def send_email(kind, registration_id, page_id):
     return True
 
 
-@task()
+@task(priority=PROMPT)
 def send_promoted_emails(registration_ids):
     """Tell the people promoted from the waiting list that a place is theirs."""
     from .emails import send_promoted
