@@ -155,3 +155,55 @@ def public(queryset):
     for path, depth in private_sections():
         private |= Q(path__startswith=path, depth__gte=depth)
     return queryset.exclude(private) if private else queryset
+
+
+def public_q():
+    """A ``Q`` of the pages outside every private section: ``qs.filter(public_q())`` is
+    ``qs.public()`` without its query of view restrictions (an empty ``Q`` when none)."""
+    from django.db.models import Q
+
+    private = Q()
+    for path, depth in private_sections():
+        private |= Q(path__startswith=path, depth__gte=depth)
+    return ~private if private else Q()
+
+
+def restricted_sections():
+    """``(path, depth)`` of the subtrees that Wagtail serves behind a view restriction, cached.
+
+    Wagtail (``Page.get_view_restrictions``) reads an alias's restrictions from its source:
+    a subtree is restricted below each restricted page that is not an alias, and below each
+    alias of a restricted page (one level: Wagtail's aliases point at the original).
+    """
+
+    def compute():
+        from django.db.models import Q
+        from wagtail.models import Page, PageViewRestriction
+
+        restricted = set(PageViewRestriction.objects.values_list("page_id", flat=True))
+        if not restricted:
+            return []
+        rows = Page.objects.filter(
+            Q(pk__in=restricted, alias_of__isnull=True) | Q(alias_of__in=restricted)
+        ).values_list("path", "depth")
+        return sorted(set(rows))
+
+    return get_or_compute("restricted_sections", compute)
+
+
+def is_restricted(page):
+    """Whether Wagtail would find a view restriction for ``page`` (no query when cached)."""
+    return any(page.path.startswith(path) for path, _depth in restricted_sections())
+
+
+def fragment(name, vary, render):
+    """The HTML of a shared page part (header, footer ...) for this generation, else ``render()``.
+
+    ``vary`` is what the HTML depends on besides the content (language, site, the page's
+    switcher targets ...); it is hashed into the key. Caching is the caller's choice: only
+    parts that are identical for every visitor may come through here.
+    """
+    import hashlib
+
+    digest = hashlib.sha1(repr(vary).encode(), usedforsecurity=False).hexdigest()
+    return get_or_compute(f"fragment.{name}.{digest}", render)

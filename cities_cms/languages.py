@@ -161,7 +161,7 @@ def page_languages(page, request):
     here = code_of.get(page.locale_id, "")
     versions = page.get_translations(inclusive=False).live()
     if not _is_private(page):
-        versions = versions.public()
+        versions = versions.filter(content_cache.public_q())
     # (A private page's versions share its view restriction (cities_cms.privacy): whoever
     # sees this one sees them, or gets the same login or password form.)
     versions = list(versions.select_related("alias_of__locale").defer_streamfields())

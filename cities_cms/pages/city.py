@@ -13,6 +13,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from .. import content_cache
 from ..api.fields import CITY_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..translation.fields import synchronised, synchronised_overridable
@@ -26,6 +27,7 @@ class CityRole(models.TextChoices):
 
 
 class AbstractCityIndexPage(AbstractListingPage):
+    cache_unfiltered_listing = True
     filterset_class = CityFilterSet
     listing_context_name = "cities"
 
@@ -36,7 +38,7 @@ class AbstractCityIndexPage(AbstractListingPage):
         return (
             CityPage.objects.child_of(self)
             .live()
-            .public()
+            .filter(content_cache.public_q())
             .select_related("image")
             .prefetch_related("image__renditions")
             .order_by("role", "title")  # the lead partner first: "lead" < "partner"
@@ -139,7 +141,7 @@ class AbstractCityPage(SummaryMixin, models.Model):
 
         return (
             SeminarPage.objects.live()
-            .public()
+            .filter(content_cache.public_q())
             .filter(locale_id=self.locale_id)
             .filter(
                 models.Q(host_city__translation_key=self.translation_key)
@@ -153,7 +155,7 @@ class AbstractCityPage(SummaryMixin, models.Model):
 
         return (
             PracticeModelPage.objects.live()
-            .public()
+            .filter(content_cache.public_q())
             .filter(locale_id=self.locale_id, city__translation_key=self.translation_key)
         )
 

@@ -2,8 +2,11 @@
 
 import django_filters
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+
+from .. import content_cache
 
 
 class ListingFilterSet(django_filters.FilterSet):
@@ -15,7 +18,17 @@ class ListingFilterSet(django_filters.FilterSet):
         for name, filter_ in self.filters.items():
             loader = getattr(self, f"get_{name}_choices", None)
             if loader is not None:
-                filter_.extra["choices"] = loader()
+                filter_.extra["choices"] = self._cached_choices(name, loader)
+
+    def _cached_choices(self, name, loader):
+        # Choices follow the content (the cities, themes and years there are) and the
+        # language of their labels: cached with the content, per listing page and language.
+        if self.page is None or not self.page.pk:
+            return loader()
+        key = f"filter-choices.{type(self).__name__}.{name}.{self.page.pk}.{get_language()}"
+        return content_cache.get_or_compute(
+            key, lambda: [(str(value), str(label)) for value, label in loader()]
+        )
 
     # Choices shared by several listings ------------------------------------------------------
 
@@ -27,13 +40,22 @@ class ListingFilterSet(django_filters.FilterSet):
     def get_city_choices(self):
         from .city import CityPage
 
-        cities = CityPage.objects.live().public().filter(locale_id=self.page.locale_id)
+        cities = (
+            CityPage.objects.live()
+            .filter(content_cache.public_q())
+            .filter(locale_id=self.page.locale_id)
+        )
         return list(cities.order_by("title").values_list("slug", "title"))
 
     def get_country_choices(self):
         from .city import CityPage
 
-        codes = set(CityPage.objects.live().public().values_list("country", flat=True).distinct())
+        codes = set(
+            CityPage.objects.live()
+            .filter(content_cache.public_q())
+            .values_list("country", flat=True)
+            .distinct()
+        )
         return [(code, name) for code, name in countries if code in codes]
 
     def filter_city(self, queryset, name, value):

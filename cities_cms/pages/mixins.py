@@ -15,11 +15,29 @@ from wagtail.admin.panels import FieldPanel, ObjectList, TabbedInterface
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from .. import content_cache
 from ..blocks import RICH_TEXT_FEATURES
 from ..conf import settings
 
 
-class SummaryMixin(models.Model):
+class CachedViewRestrictionsMixin:
+    """Wagtail's view-restriction check on serving, without its queries on public pages.
+
+    Wagtail asks ``get_view_restrictions()`` on every request (two queries, more for an
+    alias); the subtrees it would find restricted are cached with the content
+    (``content_cache.restricted_sections``), so a page outside them answers with no query and
+    a page inside them still gets Wagtail's own check.
+    """
+
+    def get_view_restrictions(self):
+        if content_cache.is_restricted(self):
+            return super().get_view_restrictions()
+        from wagtail.models import PageViewRestriction
+
+        return PageViewRestriction.objects.none()
+
+
+class SummaryMixin(CachedViewRestrictionsMixin, models.Model):
     """A short summary and an image used on cards, listings and in link previews."""
 
     summary = models.TextField(
@@ -66,7 +84,12 @@ class FilteredListingMixin:
     Subclasses define ``filterset_class`` and ``get_listing_queryset(request)``. Invalid filter
     values give a 400 response with the form's errors and no results; page numbers out of
     range give a 404. Both are clear to the visitor and change nothing.
+
+    ``cache_unfiltered_listing``: the listing without filters depends on the content only
+    (not on the time or the visitor), so its order is cached with the content.
     """
+
+    cache_unfiltered_listing = False
 
     filterset_class = None
     listing_context_name = "items"
@@ -94,20 +117,33 @@ class FilteredListingMixin:
                 if filterset.is_bound and filterset.is_valid()
                 else (queryset if not filterset.is_bound else queryset.none())
             )
-        page_obj = self.paginate(request, queryset)
+        filtered = filterset is not None and any(request.GET.get(n) for n in filterset.filters)
+        if self.cache_unfiltered_listing and self.pk and not filtered:
+            page_obj = self._paginate_cached(request, queryset)
+        else:
+            page_obj = self.paginate(request, queryset)
         query = request.GET.copy()
         query.pop("page", None)
         return {
             "filterset": filterset,
             "filter_form": filterset.form if filterset is not None else None,
-            "filters_active": bool(
-                filterset is not None and any(request.GET.get(name) for name in filterset.filters)
-            ),
+            "filters_active": filtered,
             "page_obj": page_obj,
             "paginator": page_obj.paginator,
             self.listing_context_name: self.prepare_listing_items(list(page_obj.object_list)),
             "query_without_page": query.urlencode(),
         }
+
+    def _paginate_cached(self, request, queryset):
+        # The unfiltered listing's order is cached with the content: a request reads one page
+        # of items by key instead of counting and sorting all of them.
+        keys = content_cache.get_or_compute(
+            f"listing.{self.pk}", lambda: list(queryset.values_list("pk", flat=True))
+        )
+        page_obj = self.paginate(request, keys)
+        found = {item.pk: item for item in queryset.filter(pk__in=page_obj.object_list)}
+        page_obj.object_list = [found[pk] for pk in page_obj.object_list if pk in found]
+        return page_obj
 
     def prepare_listing_items(self, items):
         """Hook to attach data to the items of one page of results (without extra queries)."""
@@ -135,7 +171,7 @@ class FilteredListingMixin:
         return response
 
 
-class AbstractListingPage(FilteredListingMixin, models.Model):
+class AbstractListingPage(CachedViewRestrictionsMixin, FilteredListingMixin, models.Model):
     """An index page with an introduction above its filtered, paginated listing."""
 
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)

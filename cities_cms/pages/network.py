@@ -10,6 +10,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .. import content_cache
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..conf import settings
 from ..translation.fields import synchronised, synchronised_overridable
@@ -90,7 +91,12 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
     def get_cities(self):
         from .city import CityPage
 
-        return CityPage.objects.descendant_of(self).live().public().order_by("role", "title")
+        return (
+            CityPage.objects.descendant_of(self)
+            .live()
+            .filter(content_cache.public_q())
+            .order_by("role", "title")
+        )
 
     def get_upcoming_seminars(self):
         from .seminar import SeminarPage
@@ -98,7 +104,7 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         return (
             SeminarPage.objects.descendant_of(self)
             .live()
-            .public()
+            .filter(content_cache.public_q())
             .filter(end__gte=timezone.now())
             .select_related("host_city", "listing_image")
             .prefetch_related("listing_image__renditions")
@@ -112,7 +118,7 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         return (
             PracticeModelPage.objects.descendant_of(self)
             .live()
-            .public()
+            .filter(content_cache.public_q())
             .select_related("city", "listing_image")
             .prefetch_related("listing_image__renditions", "themes")
             .order_by("-first_published_at", "-pk")
@@ -143,17 +149,52 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         )
 
     def get_practice_model_highlights(self, count):
-        """(own, received) newest practice models, ``count`` of each, in one query.
+        """(own, received) newest practice models, ``count`` of each, at a constant cost.
 
-        A window function ranks each group, so the home page's query count does not grow.
-        Received ones carry ``shared_by`` (the city that shared them).
+        Which ones they are is cached with the content (``content_cache``: any change starts
+        afresh), so a request reads ``2 * count`` pages by key instead of ranking every
+        practice model of the network. Received ones carry ``shared_by`` (the city that
+        shared them).
         """
+        if self.pk is None:  # a preview of a page not saved yet
+            return self._rank_practice_model_highlights(count)
+        from .practice import PracticeModelPage
+
+        rows = content_cache.get_or_compute(
+            f"home-practice-highlights.{self.pk}.{count}",
+            lambda: [
+                (p.pk, p.received, p.shared_by)
+                for group in self._rank_practice_model_highlights(count, only_keys=True)
+                for p in group
+            ],
+        )
+        found = PracticeModelPage.objects.filter(pk__in=[pk for pk, _r, _s in rows])
+        found = found.select_related("city", "listing_image").prefetch_related(
+            "listing_image__renditions", "themes"
+        )
+        by_pk = {page.pk: page for page in found}
+        own, received = [], []
+        for pk, is_received, shared_by in rows:
+            page = by_pk.get(pk)
+            if page is not None:
+                page.shared_by = shared_by
+                (received if is_received else own).append(page)
+        return own, received
+
+    def _rank_practice_model_highlights(self, count, only_keys=False):
+        """The newest own and received practice models, ranked in one query."""
         from django.apps import apps
         from django.db.models.functions import RowNumber
 
         practice_models = self.get_public_practice_models()
+        if only_keys:
+            practice_models = practice_models.only("pk").select_related(None)
+            practice_models = practice_models.prefetch_related(None)
         if not apps.is_installed("cities_cms.federation"):
-            return list(practice_models[:count]), []
+            items = list(practice_models[:count])
+            for item in items:
+                item.received, item.shared_by = False, None
+            return items, []
         from cities_cms.federation.models import FederatedCopy
 
         origin = FederatedCopy.objects.filter(global_id=models.OuterRef("translation_key"))
@@ -168,6 +209,33 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         ).filter(rank__lte=count)
         items = list(ranked)
         return [p for p in items if not p.received], [p for p in items if p.received]
+
+    def get_upcoming_seminar_highlights(self, count):
+        """The next ``count`` seminars not over yet, at a constant cost.
+
+        The first ``2 * count`` upcoming ones are cached with the content (and for the hour):
+        as time passes, those that end drop out in order (a seminar further down the list
+        cannot overtake them). Only when fewer than ``count`` remain of a list that was cut is
+        the database asked again.
+        """
+        from .seminar import SeminarPage
+
+        now = timezone.now()
+
+        def compute():
+            upcoming = self.get_upcoming_seminars().prefetch_related(None)
+            rows = list(upcoming.values_list("pk", "end")[: 2 * count])
+            return {"rows": rows, "complete": len(rows) < 2 * count}
+
+        name = f"home-upcoming-seminars.{self.pk}.{count}.{int(now.timestamp()) // 3600}"
+        cached = content_cache.get_or_compute(name, compute) if self.pk else compute()
+        pks = [pk for pk, end in cached["rows"] if end >= now]
+        if len(pks) < count and not cached["complete"]:
+            pks = [pk for pk, end in compute()["rows"] if end >= now]
+        pks = pks[:count]
+        found = SeminarPage.objects.filter(pk__in=pks).select_related("host_city", "listing_image")
+        by_pk = {page.pk: page for page in found.prefetch_related("listing_image__renditions")}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
 class NetworkHomePage(AbstractNetworkHomePage, Page):
@@ -197,12 +265,17 @@ class NetworkHomePage(AbstractNetworkHomePage, Page):
 
         context = super().get_context(request, *args, **kwargs)
         count = settings.CITIES_CMS_HOME_HIGHLIGHTS
-        cities = list(self.get_cities())
+        # Cached with the content: the query reads every page of the network to find them.
+        cities = (
+            content_cache.get_or_compute(f"home-cities.{self.pk}", lambda: list(self.get_cities()))
+            if self.pk
+            else list(self.get_cities())
+        )
         context["cities"] = cities
         context["city_map"] = CityMap(cities)
         context["countries"] = sorted({c.country.name for c in cities}, key=str)
         context["lead_cities"] = [c for c in cities if c.role == "lead"]
-        context["upcoming_seminars"] = list(self.get_upcoming_seminars()[:count])
+        context["upcoming_seminars"] = self.get_upcoming_seminar_highlights(count)
         latest, shared = self.get_practice_model_highlights(count)
         context["latest_practice_models"] = latest
         context["shared_practice_models"] = shared

@@ -9,6 +9,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 
+from .. import content_cache
 from ..api.fields import PRACTICE_MODEL_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock, GalleryBlock, IndicatorBlock, MaterialsBlock
 from ..translation.fields import synchronised, synchronised_overridable
@@ -38,6 +39,7 @@ class Licence(models.TextChoices):
 
 
 class AbstractPracticeModelIndexPage(AbstractListingPage):
+    cache_unfiltered_listing = True
     filterset_class = PracticeModelFilterSet
     listing_context_name = "practice_models"
 
@@ -48,7 +50,7 @@ class AbstractPracticeModelIndexPage(AbstractListingPage):
         return (
             PracticeModelPage.objects.descendant_of(self)
             .live()
-            .public()
+            .filter(content_cache.public_q())
             .select_related("city", "listing_image")
             .prefetch_related("listing_image__renditions", "themes")
             .order_by("-first_published_at", "-pk")
@@ -287,7 +289,10 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
             pk__in=[seminar.pk for seminar in self.related_seminars.all()]
         )
         context["related_seminars"] = list(
-            seminars.live().public().select_related("host_city").order_by("-start")
+            seminars.live()
+            .filter(content_cache.public_q())
+            .select_related("host_city")
+            .order_by("-start")
         )
         return context
 

@@ -15,6 +15,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from .. import content_cache
 from ..api.fields import SEMINAR_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, AgendaBlock, BodyBlock, MaterialsBlock
 from ..conf import settings
@@ -86,7 +87,7 @@ class AbstractSeminarIndexPage(AbstractListingPage):
         abstract = True
 
     def get_seminars(self):
-        return SeminarPage.objects.descendant_of(self).live().public()
+        return SeminarPage.objects.descendant_of(self).live().filter(content_cache.public_q())
 
     def get_listing_queryset(self, request):
         return (
@@ -280,7 +281,9 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         cities = self._meta.get_field("participating_cities").related_model.objects.filter(
             pk__in=[city.pk for city in self.participating_cities.all()]
         )
-        context["participating_cities"] = list(cities.live().public().order_by("title"))
+        context["participating_cities"] = list(
+            cities.live().filter(content_cache.public_q()).order_by("title")
+        )
         # Registration's box, when that app is installed (cities_cms.extensions).
         context.update(page_context("seminar", self, request))
         return context

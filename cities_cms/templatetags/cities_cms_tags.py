@@ -67,7 +67,9 @@ def localized_themes(context, themes):
     cache_name = f"_cities_cms_themes_{locale.pk}"
     by_key = getattr(request, cache_name, None)
     if by_key is None:
-        by_key = Theme.for_locale(locale)
+        by_key = content_cache.get_or_compute(
+            f"themes.{locale.pk}", lambda: Theme.for_locale(locale)
+        )
         if request is not None:
             setattr(request, cache_name, by_key)
     keys = {t.key for t in themes}
@@ -123,16 +125,32 @@ def page_translations(context, page):
     """The languages of the page (or view) for the switcher and ``hreflang`` alternates.
 
     See ``cities_cms.languages.page_languages`` (pages) and ``view_languages`` (search, the
-    404 page ...). Cached for the request.
+    404 page ...). Cached for the request; a page's, also with the content (per site: its
+    addresses are relative to the request's site), except in previews.
     """
     request = context.get("request")
     if page is not None and getattr(page, "pk", None) and hasattr(page, "get_translations"):
         return _request_cache(
-            request, f"translations-{page.pk}", lambda: languages.page_languages(page, request)
+            request, f"translations-{page.pk}", lambda: _page_languages(page, request)
         )
     if request is None:
         return {"languages": [], "links": [], "is_alias": False, "content_language": ""}
     return _request_cache(request, "translations-view", lambda: languages.view_languages(request))
+
+
+def _page_languages(page, request):
+    # The page's locale from the cached locales: the templates read ``page.locale``.
+    if "locale" not in page._state.fields_cache:
+        locale = languages.request_locale(page)
+        if locale is not None and locale.pk == page.locale_id:
+            page._state.fields_cache["locale"] = locale
+    if request is None or getattr(request, "is_preview", False):
+        return languages.page_languages(page, request)
+    site = request_site(request)
+    return content_cache.get_or_compute(
+        f"page-languages.{getattr(site, 'pk', '')}.{page.pk}",
+        lambda: languages.page_languages(page, request),
+    )
 
 
 # Site structure ------------------------------------------------------------------------------
@@ -209,6 +227,22 @@ def primary_navigation(context):
     page's language (a menu item not translated yet), else "".
     """
     request = context.get("request")
+    here = getattr(_context_locale(context), "language_code", "")
+    return [
+        {
+            "page": child,
+            "url": child.get_url(request),
+            "title": child.title,
+            "current": current,
+            "lang": _content_language(child, here),
+        }
+        for child, current in _menu_children(context)
+    ]
+
+
+def _menu_children(context):
+    """``[(page, current)]``: the menu's pages (cached) and each one's ``aria-current``."""
+    request = context.get("request")
     page = context.get("page")
     root = _site_root(context)
     if root is None:
@@ -225,7 +259,6 @@ def primary_navigation(context):
         )
 
     children = _request_cache(request, f"menu-{root.pk}", compute)
-    here = getattr(_context_locale(context), "language_code", "")
     path = getattr(page, "path", "") or ""
     items = []
     for child in children:
@@ -235,15 +268,7 @@ def primary_navigation(context):
             current = "true"
         else:
             current = ""
-        items.append(
-            {
-                "page": child,
-                "url": child.get_url(request),
-                "title": child.title,
-                "current": current,
-                "lang": _content_language(child, here),
-            }
-        )
+        items.append((child, current))
     return items
 
 
@@ -284,10 +309,17 @@ def child_index_pages(page):
     }
     types = ContentType.objects.get_for_models(*kinds.values())  # cached by Django
     by_type = {types[model].pk: name for name, model in kinds.items()}
-    found = {}
-    for child in page.get_children().live().public().filter(content_type_id__in=by_type):
-        found.setdefault(by_type[child.content_type_id], child)
-    return found
+
+    def compute():
+        found = {}
+        children = page.get_children().live().filter(content_cache.public_q())
+        for child in children.filter(content_type_id__in=by_type):
+            found.setdefault(by_type[child.content_type_id], child)
+        return found
+
+    if not getattr(page, "pk", None):
+        return compute()
+    return content_cache.get_or_compute(f"child-index-pages.{page.pk}", compute)
 
 
 @register.simple_tag
@@ -302,7 +334,10 @@ def specific_pages(pages):
     ids = [p.pk for p in pages if p is not None]
     if not ids:
         return []
-    found = {p.pk: p for p in Page.objects.filter(pk__in=ids).live().public().specific()}
+    found = {
+        p.pk: p
+        for p in Page.objects.filter(pk__in=ids).live().filter(content_cache.public_q()).specific()
+    }
     by_class = defaultdict(list)
     for item in found.values():
         if hasattr(item, "listing_image_id"):
@@ -406,3 +441,73 @@ def field_widget(bound_field):
     if bound_field.errors:
         attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+# Shared page parts ---------------------------------------------------------------------------
+
+
+@register.simple_tag(takes_context=True)
+def menu_state(context):
+    """Which item of the main menu is current: ``(root pk, item pk, "page" or "true")``.
+
+    What a cached menu varies by (its ``aria-current``), without rendering it: the pages under
+    one menu item share one menu.
+    """
+    for child, current in _menu_children(context):
+        if current:
+            return (child.pk, current)
+    return ()
+
+
+@register.tag
+def shared_fragment(parser, token):
+    """``{% shared_fragment "name" vary ... %}...{% endshared_fragment %}``: a page part that is
+    the same for every visitor (header, footer), rendered once per content generation.
+
+    The key is the name, the active language, the request's site, the page's language and the
+    given ``vary`` values (the page's switcher targets, the menu's current item ...). Never
+    cached: in previews, and any output with a CSP nonce or a CSRF token (per request).
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("shared_fragment needs a name")
+    nodelist = parser.parse(("endshared_fragment",))
+    parser.delete_first_token()
+    return SharedFragmentNode(
+        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+    )
+
+
+class SharedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, vary):
+        self.nodelist, self.name, self.vary = nodelist, name, vary
+
+    def render(self, context):
+        from django.utils.translation import get_language
+
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        site = request_site(request)
+        vary = (
+            get_language(),
+            getattr(site, "pk", None),
+            getattr(_context_locale(context), "pk", None),
+            [value.resolve(context) for value in self.vary],
+        )
+        rendered = []
+
+        def render():
+            html = self.nodelist.render(context)
+            rendered.append(html)
+            return html if _same_for_everyone(html) else None
+
+        # None is stored for a part that cannot be shared: it is rendered on every request.
+        html = content_cache.fragment(str(self.name.resolve(context)), vary, render)
+        if rendered:
+            return rendered[0]
+        return html if html is not None else self.nodelist.render(context)
+
+
+def _same_for_everyone(html):
+    return "nonce=" not in html and "csrfmiddlewaretoken" not in html
