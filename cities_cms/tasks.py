@@ -48,6 +48,12 @@ def _queue_is_transactional(task, using=None):
     return isinstance(backend, DatabaseBackend) and database == (using or "default")
 
 
+def prompt(task):
+    """``task`` ahead of bulk work, where the backend orders by priority (the database queue;
+    RQ has no priorities and refuses them)."""
+    return task.using(priority=PROMPT) if task.get_backend().supports_priority else task
+
+
 def enqueue_on_commit(task, *args, using=None, **kwargs):
     """Queue ``task(*args, **kwargs)`` when the current transaction commits (at once outside
     one). An error of the queue propagates, so a caller that must not fail catches it."""

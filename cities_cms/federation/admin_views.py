@@ -210,10 +210,10 @@ class PeerActionView(ManagePeersMixin, View):
             raise peer_actions.PeerError(
                 "not-approved", _("Only an approved peer can be synchronised.")
             )
-        from ..tasks import enqueue_on_commit
+        from ..tasks import enqueue_on_commit, prompt
         from .tasks import sync_peer_task
 
-        enqueue_on_commit(sync_peer_task, peer.pk)
+        enqueue_on_commit(prompt(sync_peer_task), peer.pk)
         messages.success(request, _("A sync of %(peer)s was started.") % {"peer": peer})
 
     def do_trust(self, request, peer):

@@ -38,7 +38,7 @@ from http_message_signatures import (
 )
 
 from ..conf import settings
-from ..tasks import PROMPT, enqueue_on_commit
+from ..tasks import enqueue_on_commit, prompt
 from .identity import current_identity
 from .models import Peer, PeerEvent, PeerStatus, SeenNonce
 from .peers import INBOX_PATH, PROTOCOL, log, own_base_url
@@ -167,7 +167,7 @@ def push_due(*, now=None, force=False) -> dict:
     return {"sent": sent, "failed": failed}
 
 
-@task(priority=PROMPT)
+@task()
 def push_task():
     """Send due push notifications (enqueued when the outbound feed changes)."""
     return push_due()
@@ -180,7 +180,7 @@ def on_outbound_changed(sender=None, **kwargs):
     )
     if updated:
         try:
-            enqueue_on_commit(push_task)
+            enqueue_on_commit(prompt(push_task))
         except Exception:  # the periodic retry (push_due) will send it
             logger.exception("Could not enqueue the push task")
 
@@ -315,7 +315,7 @@ def schedule_pull(peer: Peer):
     """Queue a sync of ``peer`` for the task worker (once the current transaction commits)."""
     from .tasks import sync_peer_task
 
-    enqueue_on_commit(sync_peer_task, peer.pk)
+    enqueue_on_commit(prompt(sync_peer_task), peer.pk)
 
 
 @csrf_exempt

@@ -12,10 +12,10 @@ The periodic jobs are declared in ``wagtail_hooks.py`` (``cities_cms.tasks.Perio
 
 from django_tasks import task
 
-from ..tasks import PROMPT
+from ..tasks import prompt
 
 
-@task(priority=PROMPT)
+@task()
 def sync_peer_task(peer_id):
     """Pull one peer; returns the counts of the run (nothing for unknown or unapproved peers)."""
     from .models import Peer
@@ -48,5 +48,5 @@ def sync_due_task():
     # not hold up the others.
     peer_ids = list(due_peers().order_by("pk").values_list("pk", flat=True))
     for peer_id in peer_ids:
-        sync_peer_task.enqueue(peer_id)
+        prompt(sync_peer_task).enqueue(peer_id)
     return peer_ids

@@ -106,10 +106,10 @@ def _promote(locked, now):
 
 def _email_promoted(promoted):
     """Queue the e-mails of the promoted registrations for when the promotion commits."""
-    from ..tasks import enqueue_on_commit
+    from ..tasks import enqueue_on_commit, prompt
     from .tasks import send_promoted_emails
 
-    enqueue_on_commit(send_promoted_emails, [r.pk for r in promoted])
+    enqueue_on_commit(prompt(send_promoted_emails), [r.pk for r in promoted])
 
 
 def cancel(registration_id, *, now=None, notify=True):

@@ -11,14 +11,13 @@
 
 from django_tasks import task
 
-from ..tasks import PROMPT
 from . import services
 
 REGISTERED = "registered"
 CANCELLED = "cancelled"
 
 
-@task(priority=PROMPT)
+@task()
 def send_email(kind, registration_id, page_id):
     """Send the ``kind`` e-mail (``registered`` or ``cancelled``) of one registration.
 
@@ -39,7 +38,7 @@ def send_email(kind, registration_id, page_id):
     return True
 
 
-@task(priority=PROMPT)
+@task()
 def send_promoted_emails(registration_ids):
     """Tell the people promoted from the waiting list that a place is theirs."""
     from .emails import send_promoted

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_protect
 
 from ..conf import settings as conf
-from ..tasks import enqueue_on_commit
+from ..tasks import enqueue_on_commit, prompt
 from . import ratelimit, services, tasks
 from .forms import RegistrationForm
 from .models import Registration, RegistrationSettings
@@ -53,7 +53,7 @@ def _queue_email(kind, registration, page):
     # The task worker sends it: the visitor does not wait for the mail server, and the
     # registration is stored and valid whether or not the mail (or the queue) works now.
     try:
-        enqueue_on_commit(tasks.send_email, kind, registration.pk, page.pk)
+        enqueue_on_commit(prompt(tasks.send_email), kind, registration.pk, page.pk)
     except Exception:
         logger.exception("Could not queue a registration email")
 

@@ -315,6 +315,7 @@ def test_inbox_answers_at_once_and_the_worker_pulls(client, sender, task_queue):
         assert remote.requests == []  # nothing pulled inside the request
         [queued] = scheduled(task_queue)
         assert queued.args == [peer.pk]
+        assert queued.task.priority == 10  # ahead of bulk work (Wagtail's index updates)
 
         [result] = run_tasks()
         assert result.return_value["failed"] is False
