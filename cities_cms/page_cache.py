@@ -25,6 +25,8 @@ made in one process (the task worker's federated import) is not seen by the othe
 """
 
 import hashlib
+import re
+import secrets
 import time
 
 from django.conf import settings as django_settings
@@ -117,12 +119,42 @@ def _conditional(request, entry):
     if conditional is not None:
         response = conditional
     else:
+        content, headers = _fresh_nonce(content, headers)
         response = HttpResponse(content if request.method == "GET" else b"", status=status)
         for name, value in headers:
             response[name] = value
         response["Content-Length"] = str(len(content))
     _patch_validators(response, etag, last_modified)
     return response
+
+
+_NONCE = re.compile(r"'nonce-([A-Za-z0-9+/_=-]{16,})'")
+_CSP_HEADERS = ("content-security-policy", "content-security-policy-report-only")
+
+
+def _fresh_nonce(content, headers):
+    """The stored page with a new CSP nonce: a nonce must not be the same for every visitor.
+
+    The stored HTML and its Content-Security-Policy header carry the nonce of the request that
+    rendered them; each hit gets its own in both (the ETag stays: it is the page's, and a 304
+    sends no body, hence no nonce).
+    """
+    old = None
+    for name, value in headers:
+        if name.lower() in _CSP_HEADERS:
+            match = _NONCE.search(value)
+            if match:
+                old = match.group(1)
+                break
+    if old is None:
+        return content, headers
+    new = secrets.token_urlsafe(len(old))[: len(old)]  # as long: the same Content-Length
+    content = content.replace(old.encode("ascii"), new.encode("ascii"))
+    headers = [
+        (name, value.replace(old, new) if name.lower() in _CSP_HEADERS else value)
+        for name, value in headers
+    ]
+    return content, headers
 
 
 def _patch_validators(response, etag, last_modified):
