@@ -35,6 +35,7 @@ def _plug_into_the_core():
 
     extensions.add_urlpatterns(urlpatterns)
     extensions.add_provider("canonical_url", _original_url)
+    extensions.add_provider("received_copies", _received_copies)
     extensions.add_fragment(
         "practice_model_page.header", "cities_cms_federation/fragments/practice_model_header.html"
     )
@@ -45,3 +46,9 @@ def _original_url(page):
 
     copy = federated_copy(page)
     return copy.original_url if copy is not None else ""
+
+
+def _received_copies():
+    from .models import FederatedCopy
+
+    return FederatedCopy.objects  # a manager: truthy without a query (extensions.first_value)

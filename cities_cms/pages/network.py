@@ -13,19 +13,23 @@ from wagtail.search import index
 from .. import content_cache
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..conf import settings
+from ..extensions import first_value
 from ..translation.fields import synchronised, synchronised_overridable
 from .mixins import SummaryMixin, tabbed
 
 
+def _received_copies():
+    """Copies received from partner sites (a manager of rows with ``global_id`` and
+    ``origin_city``), or None: cities_cms.federation provides them when it is installed
+    (cities_cms.extensions).
+    """
+    return first_value("received_copies")
+
+
 def _received_keys():
     """Translation keys of practice models received through federation (a subquery)."""
-    from django.apps import apps
-
-    if not apps.is_installed("cities_cms.federation"):
-        return []
-    from cities_cms.federation.models import FederatedCopy
-
-    return FederatedCopy.objects.values("global_id")
+    copies = _received_copies()
+    return [] if copies is None else copies.values("global_id")
 
 
 class AbstractNetworkHomePage(SummaryMixin, models.Model):
@@ -135,15 +139,12 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
 
         Each carries ``shared_by``, the city that shared it (no extra query).
         """
-        from django.apps import apps
-
         if practice_models is None:
             practice_models = self.get_public_practice_models()
-        if not apps.is_installed("cities_cms.federation"):
+        copies = _received_copies()
+        if copies is None:
             return practice_models.none()
-        from cities_cms.federation.models import FederatedCopy
-
-        origin = FederatedCopy.objects.filter(global_id=models.OuterRef("translation_key"))
+        origin = copies.filter(global_id=models.OuterRef("translation_key"))
         return practice_models.filter(translation_key__in=_received_keys()).annotate(
             shared_by=models.Subquery(origin.values("origin_city")[:1])
         )
@@ -183,21 +184,19 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
 
     def _rank_practice_model_highlights(self, count, only_keys=False):
         """The newest own and received practice models, ranked in one query."""
-        from django.apps import apps
         from django.db.models.functions import RowNumber
 
         practice_models = self.get_public_practice_models()
         if only_keys:
             practice_models = practice_models.only("pk").select_related(None)
             practice_models = practice_models.prefetch_related(None)
-        if not apps.is_installed("cities_cms.federation"):
+        copies = _received_copies()
+        if copies is None:
             items = list(practice_models[:count])
             for item in items:
                 item.received, item.shared_by = False, None
             return items, []
-        from cities_cms.federation.models import FederatedCopy
-
-        origin = FederatedCopy.objects.filter(global_id=models.OuterRef("translation_key"))
+        origin = copies.filter(global_id=models.OuterRef("translation_key"))
         ranked = practice_models.annotate(
             shared_by=models.Subquery(origin.values("origin_city")[:1]),
             received=models.Exists(origin),
