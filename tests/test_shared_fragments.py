@@ -190,3 +190,13 @@ def test_listing_without_filters_follows_publishing(client, site_tree, settings)
     assert "Model one, renamed" in client.get(url).content.decode()
     filtered = client.get(url + "?status=pilot").content.decode()
     assert "Model one, renamed" in filtered and "Model two" not in filtered
+
+
+def test_breadcrumbs_follow_a_renamed_parent(client, site_tree):
+    city = make_city(site_tree.cities, title="Tukums")
+    trail = part(client.get(city.url).content.decode(), "nav", "cc-breadcrumbs cc-container")
+    assert f">{site_tree.cities.title}<" in trail
+    site_tree.cities.title = "Partner cities of the network"
+    site_tree.cities.save_revision().publish()
+    trail = part(client.get(city.url).content.decode(), "nav", "cc-breadcrumbs cc-container")
+    assert ">Partner cities of the network<" in trail

@@ -284,12 +284,19 @@ def breadcrumb_pages(context, page):
     if page.depth <= root.depth:
         return []
     here = getattr(_context_locale(context), "language_code", "")
-    ancestors = list(
-        page.get_ancestors().live().filter(depth__gte=root.depth).select_related("alias_of__locale")
-    )
-    for ancestor in ancestors:
-        ancestor.breadcrumb_lang = _content_language(ancestor, here)
-    return ancestors
+
+    def compute():
+        ancestors = page.get_ancestors().live().filter(depth__gte=root.depth)
+        ancestors = list(ancestors.select_related("alias_of__locale"))
+        for ancestor in ancestors:
+            ancestor.breadcrumb_lang = _content_language(ancestor, here)
+        return ancestors
+
+    request = context.get("request")
+    if request is None or getattr(request, "is_preview", False):
+        return compute()
+    # The trail follows titles, moves and publishing: cached with the content, per page.
+    return content_cache.get_or_compute(f"breadcrumbs.{page.pk}.{root.pk}.{here}", compute)
 
 
 @register.simple_tag
