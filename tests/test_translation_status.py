@@ -275,6 +275,7 @@ def test_translator_drafts_edits_submits_and_reviewer_publishes(client, site_tre
     assert client.get(STATUS_URL).status_code == 200
     url = reverse("cities_cms:machine_draft", args=[practice.pk])
     assert client.post(url, {"locales": [lv.pk]}).status_code == 302
+    run_tasks()  # the worker prepares the draft
     latvian = Page.objects.get(translation_key=practice.translation_key, locale=lv)
     # The alias still shows the English page to the public; the draft waits for review.
     assert latvian.alias_of_id == practice.pk and latvian.title == "School streets"
