@@ -14,7 +14,7 @@ ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "cities_cms.cache.FileCache",
         "LOCATION": os.path.join(os.environ.get("CITIES_CMS_VAR_DIR", "var"), "cache"),
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }

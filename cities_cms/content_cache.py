@@ -149,12 +149,7 @@ def private_sections():
 
 def public(queryset):
     """``queryset.public()`` (pages outside every private section) without its query."""
-    from django.db.models import Q
-
-    private = Q()
-    for path, depth in private_sections():
-        private |= Q(path__startswith=path, depth__gte=depth)
-    return queryset.exclude(private) if private else queryset
+    return queryset.filter(public_q())
 
 
 def public_q():

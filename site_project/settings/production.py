@@ -59,8 +59,11 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache holds 300 entries by default and lists its directory
+            # before every write; cities_cms.cache.FileCache culls rarely, oldest first.
+            "BACKEND": "cities_cms.cache.FileCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
