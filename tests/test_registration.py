@@ -7,7 +7,7 @@ import time
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail, signing
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 from django.utils.http import urlsafe_base64_encode
 
@@ -357,6 +357,21 @@ def test_rate_limit_per_address(client, reg_site):
     # Another address is not limited.
     other = post(client.__class__(REMOTE_ADDR="10.9.8.7"), reg_site.seminar, email="x@example.org")
     assert other.status_code == 302
+
+
+@override_settings(CITIES_CMS_REGISTRATION_RATE_LIMIT=2, CITIES_CMS_TRUSTED_PROXY_COUNT=1)
+def test_rate_limit_behind_a_proxy_counts_the_visitors_address(reg_site):
+    """Behind a trusted proxy every request comes from the proxy's address: the limit counts
+    the address the proxy saw, as the login throttle does (cities_cms.throttle)."""
+
+    def visitor(address):
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=address)
+
+    for number in range(2):
+        post(visitor("198.51.100.7"), reg_site.seminar, email=f"p{number}@example.org")
+    assert post(visitor("198.51.100.7"), reg_site.seminar, email="x@example.org").status_code == 429
+    # Another visitor through the same proxy is not limited.
+    assert post(visitor("203.0.113.9"), reg_site.seminar, email="y@example.org").status_code == 302
 
 
 def test_unpublished_or_private_seminar(client, reg_site):

@@ -2,7 +2,8 @@
 
 It counts attempts per address and window in the default cache (the cache must be shared by
 every process of the site, e.g. Redis or the database cache, for the limit to hold across
-processes). The address is ``REMOTE_ADDR``: behind a reverse proxy, have the proxy set it.
+processes). The address is the one ``cities_cms.throttle.client_address`` reads: behind
+reverse proxies, set ``CITIES_CMS_TRUSTED_PROXY_COUNT`` (as for the login throttle).
 """
 
 import hashlib
@@ -11,6 +12,7 @@ import time
 from django.core.cache import cache
 
 from ..conf import settings
+from ..throttle import client_address
 
 
 def _key(scope, address):
@@ -20,13 +22,9 @@ def _key(scope, address):
     return f"cities_cms_registration:rl:{digest}:{bucket}", window
 
 
-def client_address(request):
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def hit(request, scope="register"):
     """Count one attempt; True when the address is still within its limit."""
-    key, window = _key(scope, client_address(request))
+    key, window = _key(scope, client_address(request) or "unknown")
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
