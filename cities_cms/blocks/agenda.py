@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from . import previews
+
 
 class SpeakerBlock(blocks.StructBlock):
     name = blocks.CharBlock(label=_("Name"), max_length=200)
@@ -11,7 +13,7 @@ class SpeakerBlock(blocks.StructBlock):
     organisation = blocks.CharBlock(label=_("Organisation"), required=False, max_length=200)
 
 
-class AgendaSessionBlock(blocks.StructBlock):
+class AgendaSessionBlock(previews.PreviewableBlock, blocks.StructBlock):
     start_time = blocks.TimeBlock(label=_("Starts"))
     end_time = blocks.TimeBlock(label=_("Ends"), required=False)
     title = blocks.CharBlock(label=_("Title"), max_length=200)
@@ -43,18 +45,10 @@ class AgendaSessionBlock(blocks.StructBlock):
         template = "cities_cms/blocks/agenda_session.html"
         label = _("Agenda session")
         description = _("One session of a seminar's programme with its time and speakers.")
-        preview_value = {
-            "start_time": "09:30",
-            "end_time": "10:15",
-            "title": "How Poznań monitors change in its districts",
-            "kind": "talk",
-            "description": "",
-            "location": "Main hall",
-            "speakers": [{"name": "Anna Example", "role": "Urban planner", "organisation": ""}],
-        }
+        preview_value = staticmethod(previews.agenda_session_preview)
 
 
-class AgendaDayBlock(blocks.StructBlock):
+class AgendaDayBlock(previews.PreviewableBlock, blocks.StructBlock):
     date = blocks.DateBlock(label=_("Day"))
     title = blocks.CharBlock(label=_("Title"), required=False, max_length=200)
     sessions = blocks.ListBlock(AgendaSessionBlock(), label=_("Sessions"), min_num=1)
@@ -64,27 +58,4 @@ class AgendaDayBlock(blocks.StructBlock):
         template = "cities_cms/blocks/agenda_day.html"
         label = _("Agenda day")
         description = _("A day of the programme and its sessions in order.")
-        preview_value = {
-            "date": "2014-10-16",
-            "title": "Day one: monitoring change",
-            "sessions": [
-                {
-                    "start_time": "09:30",
-                    "end_time": "10:00",
-                    "title": "Welcome",
-                    "kind": "talk",
-                    "description": "",
-                    "location": "",
-                    "speakers": [],
-                },
-                {
-                    "start_time": "10:00",
-                    "end_time": "12:00",
-                    "title": "Walk through the district",
-                    "kind": "visit",
-                    "description": "",
-                    "location": "Old town",
-                    "speakers": [],
-                },
-            ],
-        }
+        preview_value = staticmethod(previews.agenda_day_preview)

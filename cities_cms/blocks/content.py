@@ -15,7 +15,7 @@ RICH_TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link"]
 INLINE_RICH_TEXT_FEATURES = ["bold", "italic", "link"]
 
 
-class HeadingBlock(blocks.StructBlock):
+class HeadingBlock(previews.PreviewableBlock, blocks.StructBlock):
     text = blocks.CharBlock(label=_("Text"), max_length=200)
     level = blocks.ChoiceBlock(
         label=_("Level"),
@@ -49,10 +49,10 @@ class HeadingBlock(blocks.StructBlock):
         template = "cities_cms/blocks/heading.html"
         label = _("Heading")
         description = _("A section heading that also appears in the page outline.")
-        preview_value = {"text": _("What the city learned"), "level": "h2"}
+        preview_value = staticmethod(previews.heading_preview)
 
 
-class ParagraphBlock(blocks.RichTextBlock):
+class ParagraphBlock(previews.PreviewableBlock, blocks.RichTextBlock):
     def __init__(self, **kwargs):
         kwargs.setdefault("features", RICH_TEXT_FEATURES)
         super().__init__(**kwargs)
@@ -62,13 +62,10 @@ class ParagraphBlock(blocks.RichTextBlock):
         template = "cities_cms/blocks/paragraph.html"
         label = _("Rich text")
         description = _("Paragraphs with bold, italic, lists and links.")
-        preview_value = (
-            "<p>Partner cities meet twice a year to compare how they plan, monitor and "
-            "<b>change</b> their neighbourhoods.</p>"
-        )
+        preview_value = staticmethod(previews.paragraph_preview)
 
 
-class QuoteBlock(blocks.StructBlock):
+class QuoteBlock(previews.PreviewableBlock, blocks.StructBlock):
     quote = blocks.TextBlock(label=_("Quote"), max_length=1000)
     attribution = blocks.CharBlock(label=_("Who said it"), required=False, max_length=200)
     source = blocks.CharBlock(
@@ -83,14 +80,10 @@ class QuoteBlock(blocks.StructBlock):
         template = "cities_cms/blocks/quote.html"
         label = _("Quote")
         description = _("A quotation with the person or source it comes from.")
-        preview_value = {
-            "quote": "We stopped planning for residents and started planning with them.",
-            "attribution": "A city planner",
-            "source": "Workshop on participatory budgeting",
-        }
+        preview_value = staticmethod(previews.quote_preview)
 
 
-class NoticeBlock(blocks.StructBlock):
+class NoticeBlock(previews.PreviewableBlock, blocks.StructBlock):
     kind = blocks.ChoiceBlock(
         label=_("Kind"),
         choices=[
@@ -108,11 +101,7 @@ class NoticeBlock(blocks.StructBlock):
         template = "cities_cms/blocks/notice.html"
         label = _("Notice")
         description = _("A highlighted box for a key message, a warning or a result.")
-        preview_value = {
-            "kind": "info",
-            "title": "Registration",
-            "text": "<p>Places are limited to two people per partner city.</p>",
-        }
+        preview_value = staticmethod(previews.notice_preview)
 
 
 class AccordionItemBlock(blocks.StructBlock):
@@ -120,7 +109,7 @@ class AccordionItemBlock(blocks.StructBlock):
     body = blocks.RichTextBlock(label=_("Content"), features=RICH_TEXT_FEATURES)
 
 
-class AccordionBlock(blocks.StructBlock):
+class AccordionBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     items = blocks.ListBlock(AccordionItemBlock(), label=_("Items"), min_num=1)
 
@@ -132,16 +121,7 @@ class AccordionBlock(blocks.StructBlock):
             "Questions and answers or long details that readers open one at a time; "
             "works without JavaScript."
         )
-        preview_value = {
-            "heading": "Frequently asked questions",
-            "items": [
-                {
-                    "title": "Who can take part?",
-                    "body": "<p>Staff of partner cities, universities and businesses.</p>",
-                },
-                {"title": "Is there a fee?", "body": "<p>No, the network covers costs.</p>"},
-            ],
-        }
+        preview_value = staticmethod(previews.accordion_preview)
 
 
 class LinkBlock(blocks.StructBlock):
@@ -163,7 +143,7 @@ class LinkBlock(blocks.StructBlock):
         icon = "link"
 
 
-class CallToActionBlock(blocks.StructBlock):
+class CallToActionBlock(previews.PreviewableBlock, blocks.StructBlock):
     title = blocks.CharBlock(label=_("Title"), max_length=120)
     text = blocks.TextBlock(label=_("Text"), required=False, max_length=500)
     link = LinkBlock(label=_("Link"))
@@ -173,14 +153,10 @@ class CallToActionBlock(blocks.StructBlock):
         template = "cities_cms/blocks/call_to_action.html"
         label = _("Call to action")
         description = _("A short invitation with one clear link, e.g. to register or download.")
-        preview_value = {
-            "title": "Share your practice model",
-            "text": "Tell the network how your city solved a planning problem.",
-            "link": {"url": "https://example.org/", "label": "Read the guide"},
-        }
+        preview_value = staticmethod(previews.call_to_action_preview)
 
 
-class PageCardsBlock(blocks.StructBlock):
+class PageCardsBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     pages = blocks.ListBlock(blocks.PageChooserBlock(), label=_("Pages"), min_num=1, max_num=12)
 

@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 
+from . import previews
+
 
 class KeyFigureBlock(blocks.StructBlock):
     value = blocks.CharBlock(label=_("Value"), max_length=30, help_text=_("E.g. '14' or '99 000'."))
@@ -10,7 +12,7 @@ class KeyFigureBlock(blocks.StructBlock):
     label = blocks.CharBlock(label=_("What it counts"), max_length=120)
 
 
-class KeyFiguresBlock(blocks.StructBlock):
+class KeyFiguresBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     figures = blocks.ListBlock(KeyFigureBlock(), label=_("Figures"), min_num=1, max_num=8)
 
@@ -19,14 +21,7 @@ class KeyFiguresBlock(blocks.StructBlock):
         template = "cities_cms/blocks/key_figures.html"
         label = _("Key figures")
         description = _("A few large numbers that sum something up, each with its meaning.")
-        preview_value = {
-            "heading": "The network in numbers",
-            "figures": [
-                {"value": "14", "unit": "", "label": "partner cities"},
-                {"value": "11", "unit": "", "label": "countries"},
-                {"value": "23", "unit": "months", "label": "of cooperation"},
-            ],
-        }
+        preview_value = staticmethod(previews.key_figures_preview)
 
 
 class IndicatorBlock(blocks.StructBlock):
@@ -45,7 +40,7 @@ class IndicatorBlock(blocks.StructBlock):
     )
 
 
-class IndicatorsBlock(blocks.StructBlock):
+class IndicatorsBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     indicators = blocks.ListBlock(IndicatorBlock(), label=_("Indicators"), min_num=1)
 
@@ -54,19 +49,7 @@ class IndicatorsBlock(blocks.StructBlock):
         template = "cities_cms/blocks/indicators.html"
         label = _("Results with indicators")
         description = _("Measured results: baseline, value reached, unit, year and source.")
-        preview_value = {
-            "heading": "Results",
-            "indicators": [
-                {
-                    "name": "Residents taking part in consultations",
-                    "baseline": "120",
-                    "value": "860",
-                    "unit": "people",
-                    "year": 2015,
-                    "source": "City survey",
-                },
-            ],
-        }
+        preview_value = staticmethod(previews.indicators_preview)
 
 
 class TimelineEntryBlock(blocks.StructBlock):
@@ -79,7 +62,7 @@ class TimelineEntryBlock(blocks.StructBlock):
     text = blocks.TextBlock(label=_("Text"), required=False, max_length=1000)
 
 
-class TimelineBlock(blocks.StructBlock):
+class TimelineBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     entries = blocks.ListBlock(TimelineEntryBlock(), label=_("Entries"), min_num=1)
 
@@ -88,10 +71,4 @@ class TimelineBlock(blocks.StructBlock):
         template = "cities_cms/blocks/timeline.html"
         label = _("Timeline")
         description = _("Milestones in order, e.g. the phases of a project.")
-        preview_value = {
-            "heading": "Milestones",
-            "entries": [
-                {"date": "June 2013", "title": "Network launched", "text": ""},
-                {"date": "April 2015", "title": "Final conference", "text": ""},
-            ],
-        }
+        preview_value = staticmethod(previews.timeline_preview)

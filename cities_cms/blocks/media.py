@@ -13,7 +13,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from . import previews
 
 
-class ImageBlock(blocks.StructBlock):
+class ImageBlock(previews.PreviewableBlock, blocks.StructBlock):
     image = WagtailImageBlock(label=_("Image"))
     caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=300)
     credit = blocks.CharBlock(
@@ -36,7 +36,7 @@ class GalleryImageBlock(blocks.StructBlock):
     caption = blocks.CharBlock(label=_("Caption"), required=False, max_length=300)
 
 
-class GalleryBlock(blocks.StructBlock):
+class GalleryBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     images = blocks.ListBlock(GalleryImageBlock(), label=_("Images"), min_num=1, max_num=24)
 
@@ -76,7 +76,7 @@ def embed_player_url(url):
     return EMBED_PLAYERS[host].format(id=video_id)
 
 
-class EmbedBlock(blocks.StructBlock):
+class EmbedBlock(previews.PreviewableBlock, blocks.StructBlock):
     """A video or other media hosted elsewhere, shown as a link until the visitor opts in."""
 
     url = blocks.URLBlock(label=_("Address"), help_text=_("E.g. a YouTube or Vimeo link."))
@@ -120,11 +120,7 @@ class EmbedBlock(blocks.StructBlock):
             "A video from another site. Visitors see a link and load the player only if they "
             "choose to, so no data goes to the provider without consent."
         )
-        preview_value = {
-            "url": "https://www.youtube.com/watch?v=aqz-KE-bpKQ",
-            "title": "Recording of the opening session",
-            "caption": "",
-        }
+        preview_value = staticmethod(previews.embed_preview)
 
 
 class DocumentItemBlock(blocks.StructBlock):
@@ -138,7 +134,7 @@ class DocumentItemBlock(blocks.StructBlock):
     description = blocks.CharBlock(label=_("Description"), required=False, max_length=300)
 
 
-class DocumentListBlock(blocks.StructBlock):
+class DocumentListBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     documents = blocks.ListBlock(DocumentItemBlock(), label=_("Documents"), min_num=1)
 
@@ -150,7 +146,7 @@ class DocumentListBlock(blocks.StructBlock):
         preview_value = staticmethod(previews.document_list_preview)
 
 
-class PartnerLogosBlock(blocks.StructBlock):
+class PartnerLogosBlock(previews.PreviewableBlock, blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), required=False, max_length=200)
     partners = blocks.ListBlock(
         SnippetChooserBlock("cities_cms.Organisation"), label=_("Organisations"), min_num=1
@@ -164,7 +160,7 @@ class PartnerLogosBlock(blocks.StructBlock):
         preview_value = staticmethod(previews.partner_logos_preview)
 
 
-class TableBlock(WagtailTableBlock):
+class TableBlock(previews.PreviewableBlock, WagtailTableBlock):
     """Wagtail's table editor, rendered as plain text cells in a scrollable region."""
 
     class Meta:
@@ -172,14 +168,4 @@ class TableBlock(WagtailTableBlock):
         template = "cities_cms/blocks/table.html"
         label = _("Table")
         description = _("A data table with a caption and header row or column.")
-        preview_value = {
-            "table_caption": "Participants per seminar",
-            "table_header_choice": "row",
-            "first_row_is_table_header": True,
-            "first_col_is_header": False,
-            "data": [
-                ["Seminar", "Cities", "People"],
-                ["Poznań", "14", "38"],
-                ["Daugavpils", "12", "31"],
-            ],
-        }
+        preview_value = staticmethod(previews.table_preview)

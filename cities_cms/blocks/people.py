@@ -7,7 +7,7 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from . import previews
 
 
-class ContactCardBlock(blocks.StructBlock):
+class ContactCardBlock(previews.PreviewableBlock, blocks.StructBlock):
     person = SnippetChooserBlock("cities_cms.Person", label=_("Person"))
     show_email = blocks.BooleanBlock(label=_("Show email"), required=False, default=True)
     show_phone = blocks.BooleanBlock(label=_("Show phone"), required=False, default=False)
