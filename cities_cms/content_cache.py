@@ -135,6 +135,32 @@ def connect_signals():
 # Cached equivalents of Wagtail queries ------------------------------------------------------
 
 
+def find_site(request):
+    """``Site.find_for_request(request)`` from the cache: Wagtail caches it on the request only,
+    and its query (hostname, port and default site ordered by ``CASE``) costs about 2.5 ms to
+    build and run, on every uncached page. Hosts that ``ALLOWED_HOSTS`` refuses are not cached
+    (Django answers them 400 anyway); the key is a digest of host and port.
+    """
+    import hashlib
+
+    from django.core.exceptions import DisallowedHost
+    from wagtail.models import Site
+
+    if hasattr(request, "_wagtail_site"):
+        return request._wagtail_site
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return Site.find_for_request(request)
+    digest = hashlib.sha1(
+        f"{host}:{request.get_port()}".encode(), usedforsecurity=False
+    ).hexdigest()
+    request._wagtail_site = get_or_compute(
+        f"site.{digest}", lambda: Site._find_for_request(request)
+    )
+    return request._wagtail_site
+
+
 def private_sections():
     """``(path, depth)`` of every page with a view restriction, cached."""
 

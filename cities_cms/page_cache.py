@@ -171,6 +171,7 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not enabled() or not _request_is_cacheable(request):
+            content_cache.find_site(request)
             response = self.get_response(request)
             return self._uncached(request, response)
         key = _key(request)
@@ -179,6 +180,8 @@ class PageCacheMiddleware:
             response = _conditional(request, entry)
             response[HEADER] = "HIT"
             return response
+        # Wagtail's serve view and the page's tags ask for the Site: from the cache.
+        content_cache.find_site(request)
         response = self.get_response(request)
         if request.method != "GET" or not _response_is_cacheable(request, response):
             return self._uncached(request, response)

@@ -142,3 +142,25 @@ def test_values_last_until_content_changes():
     assert content_cache.get_or_compute("test.none", lambda: calls.append(1)) is None
     assert content_cache.get_or_compute("test.none", lambda: calls.append(1)) is None
     assert len(calls) == 3
+
+
+def test_the_site_of_a_request_comes_from_the_cache_and_follows_its_changes(client, site_tree):
+    """Wagtail looks the Site up once per request (about 2.5 ms of query building); the page
+    cache's middleware reads it from the content cache, and a change of the Site shows at once."""
+    from django.test import RequestFactory
+    from wagtail.models import Site
+
+    site = Site.objects.get(is_default_site=True)
+    content_cache.find_site(RequestFactory().get("/", HTTP_HOST=site.hostname))  # warm
+    request = RequestFactory().get("/", HTTP_HOST=site.hostname)
+    with CaptureQueriesContext(connection) as captured:
+        assert content_cache.find_site(request) == site
+    assert len(captured) == 0
+    assert Site.find_for_request(request) is request._wagtail_site  # what Wagtail then uses
+
+    site.site_name = "Renamed network"
+    site.save()
+    request = RequestFactory().get("/", HTTP_HOST=site.hostname)
+    assert content_cache.find_site(request).site_name == "Renamed network"
+    # A host that ALLOWED_HOSTS refuses is answered 400 and never cached.
+    assert client.get("/", HTTP_HOST="evil.invalid").status_code == 400
