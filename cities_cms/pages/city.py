@@ -16,6 +16,7 @@ from wagtail.search import index
 from .. import content_cache
 from ..api.fields import CITY_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
+from ..svgmap import CityMap
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
 from .mixins import AbstractListingPage, SummaryMixin, tabbed
@@ -198,7 +199,22 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         context["contacts"] = list(
             self.contacts.select_related("person", "person__organisation", "person__photo")
         )
+        context["city_map"] = CityMap(self.get_map_cities(), highlight=self)
         return context
+
+    def get_map_cities(self):
+        """This city and its siblings, for the map on its page (cached with the content)."""
+
+        def compute():
+            return list(
+                CityPage.objects.sibling_of(self)
+                .live()
+                .filter(content_cache.public_q())
+                .order_by("role", "title")
+            )
+
+        # Keyed on the parent's path: every city of one index shares the list.
+        return content_cache.get_or_compute(f"map-cities.{self.path[: -self.steplen]}", compute)
 
     @path("ics/", name="calendar")
     def calendar(self, request):
