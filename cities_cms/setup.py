@@ -1,9 +1,11 @@
 """What ``manage.py cities_cms_setup`` creates. Every step is idempotent."""
 
+from email.utils import parseaddr
+
 from anyascii import anyascii
 from django.conf import settings as django_settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -17,7 +19,13 @@ from wagtail.models import (
 
 from .branding import BrandingSettings
 from .conf import settings
-from .pages import CityIndexPage, PracticeModelIndexPage, SeminarIndexPage
+from .pages import (
+    AccessibilityStatementPage,
+    CityIndexPage,
+    PracticeModelIndexPage,
+    PrivacyNoticePage,
+    SeminarIndexPage,
+)
 from .roles import ensure_groups, ensure_workflows
 from .snippets import Theme
 
@@ -27,6 +35,17 @@ INDEX_PAGES = [
     (SeminarIndexPage, pgettext_lazy("title of the index page", "Seminars")),
     (PracticeModelIndexPage, pgettext_lazy("title of the index page", "Practice models")),
 ]
+
+# The pages an EU public-sector site must have, linked from the footer. The setup cannot know
+# the facts they state, so it creates drafts with neutral placeholders for an editor to complete
+# and publish: a published statement that is wrong would be worse than none.
+LEGAL_PAGES = [
+    (AccessibilityStatementPage, pgettext_lazy("title of a page", "Accessibility statement")),
+    (PrivacyNoticePage, pgettext_lazy("title of a page", "Privacy notice")),
+]
+# Lists of the national bodies, true for every member state until an editor names theirs.
+WEB_ACCESSIBILITY_BODIES_URL = "https://digital-strategy.ec.europa.eu/en/policies/web-accessibility"
+DATA_PROTECTION_AUTHORITIES_URL = "https://www.edpb.europa.eu/about-edpb/about-edpb/members_en"
 
 
 def title_in(language_code, title):
@@ -146,6 +165,52 @@ def ensure_translated_index_pages(pages, report):
             report.add(True, f"page {version.url_path} ({locale.language_code})")
 
 
+def _legal_page_placeholders(model, parent):
+    """Valid values for the required facts of a legal page, for its editor to replace."""
+    email = parseaddr(django_settings.DEFAULT_FROM_EMAIL)[1] or "webmaster@localhost"
+    with translation.override(parent.locale.language_code):
+        if model is AccessibilityStatementPage:
+            today = timezone.localdate()
+            return {
+                "organisation": parent.title,
+                "prepared_on": today,
+                "reviewed_on": today,
+                "feedback_email": email,
+                "enforcement_body": _("the national monitoring body for web accessibility"),
+                "enforcement_url": WEB_ACCESSIBILITY_BODIES_URL,
+            }
+        return {
+            "controller": parent.title,
+            "controller_email": email,
+            "dpo_email": email,
+            "supervisory_authority": _("the national data protection authority"),
+            "supervisory_authority_url": DATA_PROTECTION_AUTHORITIES_URL,
+        }
+
+
+def ensure_legal_pages(parent, report):
+    """A draft accessibility statement and privacy notice under ``parent``, once."""
+    for model, lazy_title in LEGAL_PAGES:
+        existing = parent.get_children().type(model).first()
+        if existing is not None:
+            report.add(False, f"page {existing.url_path}")
+            continue
+        if not model.can_create_at(parent):
+            report.add(False, f"{model._meta.verbose_name} (not allowed under {parent.title})")
+            continue
+        title, slug = title_in(parent.locale.language_code, lazy_title)
+        page = model(
+            title=title,
+            slug=find_available_slug(parent, slug),
+            locale=parent.locale,
+            live=False,
+            **_legal_page_placeholders(model, parent),
+        )
+        parent.add_child(instance=page)
+        page.save_revision()
+        report.add(True, f"page {page.url_path} (a draft: complete it and publish it)")
+
+
 def ensure_branding(parent, report):
     site = parent.get_site() or Site.objects.filter(is_default_site=True).first()
     if site is None:
@@ -164,6 +229,8 @@ def run_setup(parent=None, *, pages=True, groups=True, themes=True, sync_trees=N
     if themes:
         ensure_themes(report)
     index_pages = ensure_index_pages(parent, report) if pages else {}
+    if pages:
+        ensure_legal_pages(parent, report)
     if sync_trees:
         # After the pages, so that they are synchronised into every language too.
         ensure_tree_sync(report)

@@ -8,6 +8,13 @@ from .city import (
     CityPage,
     CityRole,
 )
+from .legal import (
+    AccessibilityStatementPage,
+    AssessmentMethod,
+    ConformanceStatus,
+    NonAccessibleReason,
+    PrivacyNoticePage,
+)
 from .mixins import AbstractListingPage, FilteredListingMixin, SummaryMixin
 from .network import AbstractNetworkHomePage, NetworkHomePage
 from .practice import (
@@ -31,6 +38,11 @@ from .seminar import (
 )
 
 __all__ = [
+    "AccessibilityStatementPage",
+    "AssessmentMethod",
+    "ConformanceStatus",
+    "NonAccessibleReason",
+    "PrivacyNoticePage",
     "AbstractCityIndexPage",
     "AbstractListingPage",
     "AbstractCityPage",

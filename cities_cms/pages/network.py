@@ -243,6 +243,8 @@ class NetworkHomePage(AbstractNetworkHomePage, Page):
         "cities_cms.CityIndexPage",
         "cities_cms.SeminarIndexPage",
         "cities_cms.PracticeModelIndexPage",
+        "cities_cms.AccessibilityStatementPage",
+        "cities_cms.PrivacyNoticePage",
         "wagtailcore.Page",
     ]
     content_panels = Page.content_panels + AbstractNetworkHomePage.content_panels

@@ -209,6 +209,21 @@ def site_name(context):
     return site_texts(context)["site_name"]
 
 
+@register.simple_tag(takes_context=True)
+def legal_pages(context):
+    """The accessibility statement and privacy notice in the page's language, for the footer:
+    ``[{url, title, lang}]`` (``lang`` where the title is not translated yet).
+    """
+    from ..pages.legal import legal_pages_under
+
+    request = context.get("request")
+    here = getattr(_context_locale(context), "language_code", "")
+    return [
+        {"url": page.get_url(request), "title": page.title, "lang": _content_language(page, here)}
+        for page in legal_pages_under(_site_root(context))
+    ]
+
+
 def _content_language(page, here):
     """The language of a page's text when it differs from ``here`` (an alias), else ""."""
     source = getattr(page, "alias_of", None) if getattr(page, "alias_of_id", None) else None
