@@ -338,7 +338,9 @@ def test_results_are_presented_from_their_own_tables(client, tree):
     # The types of the page of results come with the ids: one query per type, no base rows.
     from django.test import RequestFactory
 
-    from cities_cms.search.service import TYPES, _content_types, present
+    from cities_cms.search.present import present
+    from cities_cms.search.statement import TYPES
+    from cities_cms.search.statement import content_types as _content_types
 
     types = _content_types()
     ids = [tree.seminar.pk, tree.housing.pk]

@@ -14,12 +14,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import CharField, Count, F, FloatField, IntegerField, Q, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Collate, ExtractYear
-from django.utils import timezone, translation
-from django.utils.html import strip_tags
-from django.utils.translation import get_language_info
+from django.db.models import Count, F, FloatField, Q, Value
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from wagtail.models import Page
@@ -28,19 +25,17 @@ from wagtail.search.backends import get_search_backend
 from .. import content_cache
 from ..pages import CityPage, PracticeModelPage, SeminarPage
 from ..pages.practice import PracticeStatus
-from .highlight import Matcher, highlight
-from .languages import aliases, language_code, query_languages
+from .languages import aliases, query_languages
+from .statement import MATCHES, facet_parts, supports_materialized, text_cast
+from .statement import content_types as _content_types
 from .text import query_terms
 
-# The SQL assembled here (noqa: S608) joins constants and SQL compiled by Django; every value,
-# the visitor's words included, is a parameter.
-MATCHES = "cities_cms_search_matches"
-_FACET_SQL = {}
+# The statement of ``run`` (noqa: S608) joins constants and SQL compiled by Django; every
+# value, the visitor's words included, is a parameter.
+
 FACETS = ("type", "theme", "city", "country", "status", "year")
 FACET_WINDOW = 1000
 
-# Result types: key -> model. Every other page type is "other".
-TYPES = {"city": CityPage, "seminar": SeminarPage, "practice_model": PracticeModelPage}
 TYPE_LABELS = {
     "city": _("Cities"),
     "seminar": _("Seminars"),
@@ -78,41 +73,6 @@ def search_backend(languages):
     if hasattr(backend, "for_language"):
         backend = backend.for_language(languages[0], others=languages[1:])
     return backend
-
-
-def _text_cast(column):
-    return f"CAST({column} AS text)"
-
-
-def _supports_materialized():
-    """``WITH ... AS MATERIALIZED``: PostgreSQL 12+, SQLite 3.35+ (both also by default)."""
-    if connection.vendor == "sqlite":
-        return connection.Database.sqlite_version_info >= (3, 35)
-    return connection.vendor == "postgresql"
-
-
-_MATCHING_IDS = 'SELECT "id" FROM {} WHERE "ct" = %s'
-
-
-def _any_of_array(sql):
-    """``column IN (SELECT id FROM matches ...)`` as ``column = ANY(ARRAY(SELECT ...))``.
-
-    Same rows. PostgreSQL estimates a filtered ``WITH`` query at a few rows and joins the
-    matching ids to the facet's table one by one (a nested loop of thousands of index scans);
-    with an array it runs one index scan over all of them, about a third faster.
-    """
-    subquery = _MATCHING_IDS.format(MATCHES)
-    marker = f" IN ({subquery})"
-    if marker not in sql:
-        raise ValueError("unexpected facet SQL")
-    return sql.replace(marker, f" = ANY(ARRAY({subquery}))")
-
-
-def _content_types():
-    from django.contrib.contenttypes.models import ContentType
-
-    types = ContentType.objects.get_for_models(*TYPES.values())  # cached by Django
-    return {key: types[model].pk for key, model in TYPES.items()}
 
 
 @dataclass
@@ -296,9 +256,9 @@ class SiteSearch:
             self.total = 0
             return [self._facet(name, counts[name]) for name in FACETS], 0, []
         sql, params = matches
-        parts, part_params = self._facet_parts()
+        parts, part_params = facet_parts()
         order = '"score" DESC, "id" DESC' if self.query.strip() else '"published" DESC, "id" DESC'
-        text = _text_cast
+        text = text_cast
         page = (
             f"SELECT 'page', {text('id')}, {text('position')}, {text('ct')}, NULL, 0 FROM "  # noqa: S608
             f'(SELECT "id", "ct", ROW_NUMBER() OVER (ORDER BY {order}) AS position FROM '
@@ -308,7 +268,7 @@ class SiteSearch:
         types = (
             f"SELECT 'type', {text('ct')}, NULL, NULL, NULL, COUNT(*) FROM {MATCHES} GROUP BY ct"  # noqa: S608
         )
-        materialized = "MATERIALIZED " if _supports_materialized() else ""
+        materialized = "MATERIALIZED " if supports_materialized() else ""
         statement = f"WITH {MATCHES} AS {materialized}({sql}) " + " UNION ALL ".join(
             [page, types, *parts]
         )
@@ -381,93 +341,6 @@ class SiteSearch:
             return compiler.matches(compiler.get_config(self.backend), restrict=restrict)
         except EmptyResultSet:
             return None
-
-    def _facet_parts(self):
-        """The ``UNION ALL`` parts that count facet values over the matching pages.
-
-        Each is Django's own aggregate query (so that expressions such as the year of a
-        date in the site's time zone are the database's), filtered by the matching ids.
-        They depend on nothing but the database and the time zone: compiled once for each.
-        """
-        types = _content_types()
-        key = (connection.vendor, timezone.get_current_timezone_name(), *types.values())
-        if key not in _FACET_SQL:
-            _FACET_SQL[key] = self._compile_facet_parts(types)
-        return _FACET_SQL[key]
-
-    @staticmethod
-    def _compile_facet_parts(types):
-        """Each part groups the matching pages of one table by the few columns it needs
-        (the city by its id), then joins the groups (tens, not thousands) to the city or
-        theme tables for the city's translation key and country or the theme's key. Each
-        reads only the matching pages of its own type.
-        """
-        from ..snippets import Theme
-
-        def matching(key):
-            return RawSQL(_MATCHING_IDS.format(MATCHES), (types[key],))  # noqa: S611
-
-        empty = Value("", output_field=CharField())
-        # Grouped by city, year, then status (the annotations' order); on PostgreSQL the status
-        # in the "C" collation, whose byte comparison sorts thousands of rows faster than the
-        # database's language collation (equal values are equal in both).
-        status = F("status")
-        if connection.vendor == "postgresql":
-            status = Collate(status, "C")
-        practice = PracticeModelPage.objects.filter(pk__in=matching("practice_model")).annotate(
-            _c=F("city_id"), _b=F("start_year"), _a=status
-        )
-        seminars = SeminarPage.objects.filter(pk__in=matching("seminar")).annotate(
-            _a=empty, _b=ExtractYear("start"), _c=F("host_city_id")
-        )
-        cities = CityPage.objects.filter(pk__in=matching("city")).annotate(
-            _a=empty, _b=Value(None, output_field=IntegerField()), _c=F("pk")
-        )
-        themes = [
-            model.themes.through.objects.filter(
-                **{f"{model._meta.model_name}_id__in": matching(key)}
-            ).annotate(_a=empty, _b=Value(None, output_field=IntegerField()), _c=F("theme_id"))
-            for key, model in (("practice_model", PracticeModelPage), ("seminar", SeminarPage))
-        ]
-        qn = connection.ops.quote_name
-        page_table = qn(Page._meta.db_table)
-        city_table = qn(CityPage._meta.db_table)
-        city_ptr = qn(CityPage._meta.pk.column)
-        theme_table = qn(Theme._meta.db_table)
-        text = _text_cast
-        city_columns = f"{text('c.translation_key')}, {text('cp.country')}"
-        city_join = (
-            f"LEFT JOIN {page_table} c ON c.id = g._c "
-            f"LEFT JOIN {city_table} cp ON cp.{city_ptr} = g._c"
-        )
-        sqls = []
-        params = []
-        for name, queryset in [
-            ("practice", practice),
-            ("seminar", seminars),
-            ("city", cities),
-            ("theme", themes[0]),
-            ("theme", themes[1]),
-        ]:
-            # COUNT(*): no column of the table's rows, so that PostgreSQL can count from an
-            # index alone (the practice models' covering index, migration 0003; the
-            # themes' unique index on page and theme).
-            grouped = queryset.order_by().values("_a", "_b", "_c").annotate(_n=Count("*"))
-            sql, part_params = grouped.query.sql_with_params()
-            if connection.vendor == "postgresql":
-                sql = _any_of_array(sql)
-            if name == "theme":
-                sqls.append(
-                    f"SELECT '{name}', {text('t.key')}, NULL, NULL, NULL, g._n FROM ({sql}) g "  # noqa: S608
-                    f"JOIN {theme_table} t ON t.id = g._c"
-                )
-            else:
-                sqls.append(
-                    f"SELECT '{name}', {text('g._a')}, {text('g._b')}, {city_columns}, g._n "  # noqa: S608
-                    f"FROM ({sql}) g {city_join}"
-                )
-            params.extend(part_params)
-        return sqls, params
 
     # Facets (other backends) ----------------------------------------------------------------
 
@@ -578,92 +451,3 @@ class SiteSearch:
 def invalidate_vocabularies(**kwargs):
     """Forget the cached vocabularies of every locale (and every other cached content value)."""
     content_cache.invalidate()
-
-
-def present(pages, query, request, content_types=None, languages=None):
-    """The pages of one page of results as dicts for the template (their specific types).
-
-    One query per page type among them, whatever their number. ``pages`` may be ids; with
-    ``content_types`` (id -> content type id, from ``SiteSearch.run``) each type's table is
-    read directly, without first reading the pages' base rows to learn their types.
-    ``languages``: the languages the search read the query in (``SiteSearch.languages``).
-
-    An alias (a page not translated into the visitor's language yet) is marked
-    ``untranslated``, with the language of its text, which highlighting reads it in.
-    """
-    ids = [getattr(page, "pk", page) for page in pages]
-    if content_types and all(pk in content_types for pk in ids):
-        specific = _specific_by_type(ids, content_types)
-    else:
-        specific = {page.pk: page for page in Page.objects.filter(pk__in=ids).specific()}
-    languages = tuple(languages or ())
-    originals = _original_languages(specific.values(), languages)
-    types = {model: key for key, model in TYPES.items()}
-    own = languages[0] if languages else language_code(translation.get_language())
-    matchers = {}  # one per language of the texts: the query's words analysed once
-    items = []
-    for pk in ids:
-        page = specific.get(pk)
-        if page is None:
-            continue
-        kind = types.get(type(page), "other")
-        text_language = originals.get(page.alias_of_id, own) if page.alias_of_id else own
-        if text_language not in matchers:
-            matchers[text_language] = Matcher(query, text_language, languages or None)
-        matcher = matchers[text_language]
-        items.append(
-            {
-                "page": page,
-                "url": page.get_url(request),
-                "kind": kind,
-                "kind_label": KIND_LABELS[kind],
-                "title": highlight(page.title, query, length=400, matcher=matcher)
-                if query
-                else page.title,
-                "snippet": highlight(_summary_text(page), query, matcher=matcher),
-                "untranslated": text_language != own,
-                "language": text_language,
-                "language_name": get_language_info(text_language)["name_local"]
-                if text_language != own
-                else "",
-            }
-        )
-    return items
-
-
-def _original_languages(pages, languages):
-    """``{original id: language}`` of the aliases among ``pages``.
-
-    No query when the search reads one language besides the visitor's (synchronised trees:
-    every alias copies a page of the source language); else one.
-    """
-    originals = {page.alias_of_id for page in pages if page.alias_of_id}
-    if not originals:
-        return {}
-    if len(languages) == 2:
-        return dict.fromkeys(originals, languages[1])
-    rows = Page.objects.filter(pk__in=originals).values_list("pk", "locale__language_code")
-    return {pk: language_code(code) for pk, code in rows}
-
-
-def _specific_by_type(ids, content_types):
-    from django.contrib.contenttypes.models import ContentType
-
-    by_type = {}
-    for pk in ids:
-        by_type.setdefault(content_types[pk], []).append(pk)
-    pages = {}
-    for content_type_id, pks in by_type.items():
-        model = ContentType.objects.get_for_id(content_type_id).model_class()  # cached
-        if model is None:  # a page type whose code is gone: its base row
-            model = Page
-        pages.update((page.pk, page) for page in model.objects.filter(pk__in=pks))
-    return pages
-
-
-def _summary_text(page):
-    for name in ("search_description", "summary", "intro", "challenge", "approach", "aim"):
-        value = getattr(page, name, "")
-        if value and isinstance(value, str):
-            return strip_tags(value)
-    return ""

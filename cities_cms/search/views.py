@@ -21,7 +21,8 @@ from wagtail.models import Locale
 from .. import content_cache
 from ..conf import settings
 from .forms import SearchForm
-from .service import FACETS, SiteSearch, Vocabulary, present
+from .present import present
+from .service import FACETS, SiteSearch, Vocabulary
 from .text import query_terms
 
 
