@@ -24,6 +24,7 @@ from . import peers as peer_actions
 from .forms import AddPeerForm, TrustMemberListForm
 from .identity import current_identity, format_fingerprint
 from .models import FederatedCopy, Peer, PeerStatus
+from .schema import ProtocolError
 from .signing import key_id_of
 
 MANAGE_PERMISSION = "cities_cms_federation.manage_peers"
@@ -115,7 +116,7 @@ class AddPeerView(ManagePeersMixin, WagtailAdminTemplateMixin, FormView):
             peer = peer_actions.add_peer(
                 form.cleaned_data["base_url"], is_local=form.cleaned_data.get("is_local", False)
             )
-        except peer_actions.PeerError as exc:
+        except ProtocolError as exc:
             form.add_error("base_url", exc.message)
             return self.form_invalid(form)
         messages.success(
@@ -185,13 +186,13 @@ class PeerActionView(ManagePeersMixin, View):
             handler(request, peer)
         except _Forbidden as exc:
             return forbidden(request, str(exc))
-        except peer_actions.PeerError as exc:
+        except ProtocolError as exc:
             messages.error(request, exc.message)
         return redirect("cities_cms_federation:peer", peer.pk)
 
     def do_approve(self, request, peer):
         if peer.status != PeerStatus.PENDING:
-            raise peer_actions.PeerError("not-pending", _("This peer is not waiting for approval."))
+            raise ProtocolError("not-pending", _("This peer is not waiting for approval."))
         peer_actions.approve(peer, request.user)
         messages.success(request, _("%(peer)s is approved; its key is pinned.") % {"peer": peer})
 
@@ -201,15 +202,13 @@ class PeerActionView(ManagePeersMixin, View):
 
     def do_resume(self, request, peer):
         if peer.status != PeerStatus.PAUSED:
-            raise peer_actions.PeerError("not-paused", _("This peer is not paused."))
+            raise ProtocolError("not-paused", _("This peer is not paused."))
         peer_actions.resume(peer, request.user)
         messages.success(request, _("%(peer)s is resumed.") % {"peer": peer})
 
     def do_sync(self, request, peer):
         if peer.status != PeerStatus.APPROVED:
-            raise peer_actions.PeerError(
-                "not-approved", _("Only an approved peer can be synchronised.")
-            )
+            raise ProtocolError("not-approved", _("Only an approved peer can be synchronised."))
         from ..tasks import enqueue_on_commit, prompt
         from .tasks import sync_peer_task
 
@@ -220,7 +219,7 @@ class PeerActionView(ManagePeersMixin, View):
         if not request.user.is_superuser:
             raise _Forbidden(_("Only a superuser may trust a member list."))
         if peer.status != PeerStatus.APPROVED:
-            raise peer_actions.PeerError(
+            raise ProtocolError(
                 "not-approved", _("Only an approved peer's member list can be trusted.")
             )
         form = TrustMemberListForm(request.POST)

@@ -12,7 +12,8 @@ What it guarantees (docs/federation.md §9), whatever the peer does:
 - the body is streamed and reading stops at ``max_bytes`` (a ``Content-Length`` over the limit
   is refused before reading); the whole response must arrive before one overall deadline, so a
   peer that dribbles bytes cannot hold a worker;
-- errors become :class:`FetchError` with a short code, never another exception.
+- errors become a ``ProtocolError`` with a short code ("bad-url", "private-address",
+  "too-large", "timeout", "connection", "redirect"), never another exception.
 """
 
 import ipaddress
@@ -26,26 +27,12 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from ..conf import settings
+from .schema.errors import ProtocolError
 
 MAX_REDIRECTS = 3
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 CHUNK = 16 * 1024
 USER_AGENT = "cities-cms-federation/1"
-
-
-class FetchError(Exception):
-    """A request that could not be made or answered safely.
-
-    ``code``: "bad-url", "private-address", "too-large", "timeout", "connection", "redirect".
-    """
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self):
-        return self.message
 
 
 @dataclass
@@ -87,7 +74,7 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise FetchError("connection", f"Cannot resolve {host}: {exc}") from None
+        raise ProtocolError("connection", f"Cannot resolve {host}: {exc}") from None
     addresses = []
     for info in infos:
         text = info[4][0].split("%", 1)[0]  # drop an IPv6 zone id
@@ -96,11 +83,11 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
         except ValueError:
             continue
     if not addresses:
-        raise FetchError("connection", f"{host} has no address.")
+        raise ProtocolError("connection", f"{host} has no address.")
     if not allow_private:
         for address in addresses:
             if is_disallowed(address):
-                raise FetchError(
+                raise ProtocolError(
                     "private-address",
                     f"{host} resolves to {address}, a private or reserved address.",
                 )
@@ -122,16 +109,16 @@ class _PinnedAdapter(HTTPAdapter):
 
 def _check_url(url: str):
     if not isinstance(url, str) or len(url) > 2000:
-        raise FetchError("bad-url", "Not a URL.")
+        raise ProtocolError("bad-url", "Not a URL.")
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        raise FetchError("bad-url", f"Not a valid URL: {url[:200]}") from None
+        raise ProtocolError("bad-url", f"Not a valid URL: {url[:200]}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError("bad-url", f"Only http and https URLs are fetched: {url[:200]}")
+        raise ProtocolError("bad-url", f"Only http and https URLs are fetched: {url[:200]}")
     if parts.username or parts.password:
-        raise FetchError("bad-url", "URLs with credentials are refused.")
+        raise ProtocolError("bad-url", "URLs with credentials are refused.")
     return parts, port or (443 if parts.scheme == "https" else 80)
 
 
@@ -155,7 +142,7 @@ def _one_request(url, *, allow_private, max_bytes, method, headers, data, connec
     }
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise FetchError("timeout", "The peer took too long to answer.")
+        raise ProtocolError("timeout", "The peer took too long to answer.")
     session = requests.Session()
     session.trust_env = False  # no proxies from the environment: we connect where we checked
     session.mount("https://", _PinnedAdapter(hostname))
@@ -172,10 +159,10 @@ def _one_request(url, *, allow_private, max_bytes, method, headers, data, connec
         )
     except requests.exceptions.Timeout:
         session.close()
-        raise FetchError("timeout", "The peer did not answer in time.") from None
+        raise ProtocolError("timeout", "The peer did not answer in time.") from None
     except (requests.exceptions.RequestException, Urllib3HTTPError, OSError) as exc:
         session.close()
-        raise FetchError("connection", f"Cannot connect to {hostname}: {exc}") from None
+        raise ProtocolError("connection", f"Cannot connect to {hostname}: {exc}") from None
     try:
         lowered = {name.lower(): value for name, value in response.headers.items()}
         if response.status_code in REDIRECT_STATUSES:
@@ -185,9 +172,11 @@ def _one_request(url, *, allow_private, max_bytes, method, headers, data, connec
             try:
                 declared = int(length)
             except ValueError:
-                raise FetchError("connection", "The peer sent an invalid Content-Length.") from None
+                raise ProtocolError(
+                    "connection", "The peer sent an invalid Content-Length."
+                ) from None
             if declared > max_bytes:
-                raise FetchError(
+                raise ProtocolError(
                     "too-large",
                     f"The response is {declared} bytes, more than the limit of {max_bytes}.",
                 )
@@ -195,27 +184,27 @@ def _one_request(url, *, allow_private, max_bytes, method, headers, data, connec
         raw = response.raw
         while True:
             if time.monotonic() > deadline:
-                raise FetchError("timeout", "The peer sent its answer too slowly.")
+                raise ProtocolError("timeout", "The peer sent its answer too slowly.")
             try:
                 chunk = raw.read1(CHUNK, decode_content=True)
             except (requests.exceptions.Timeout, TimeoutError):
-                raise FetchError("timeout", "The peer sent its answer too slowly.") from None
+                raise ProtocolError("timeout", "The peer sent its answer too slowly.") from None
             except (Urllib3HTTPError, OSError, requests.exceptions.RequestException) as exc:
                 if "timed out" in str(exc).lower():
-                    raise FetchError("timeout", "The peer sent its answer too slowly.") from None
-                raise FetchError(
+                    raise ProtocolError("timeout", "The peer sent its answer too slowly.") from None
+                raise ProtocolError(
                     "connection", f"The connection broke while reading: {exc}"
                 ) from None
             if not chunk:
                 break
             total += len(chunk)
             if total > max_bytes:
-                raise FetchError(
+                raise ProtocolError(
                     "too-large", f"The response is larger than the limit of {max_bytes} bytes."
                 )
             chunks.append(chunk)
         if length is not None and total != int(length):
-            raise FetchError("connection", "The peer closed the connection before the end.")
+            raise ProtocolError("connection", "The peer closed the connection before the end.")
         return response.status_code, lowered, b"".join(chunks)
     finally:
         response.close()
@@ -257,9 +246,9 @@ def fetch(
             return FetchResponse(status, response_headers, body, current)
         location = response_headers.get("location")
         if not location:
-            raise FetchError("redirect", "A redirect without a Location header.")
+            raise ProtocolError("redirect", "A redirect without a Location header.")
         current = urljoin(current, location)
         _check_url(current)
         if status == 303 or (status in (301, 302) and method == "POST"):
             method, data = "GET", None
-    raise FetchError("redirect", f"More than {MAX_REDIRECTS} redirects.")
+    raise ProtocolError("redirect", f"More than {MAX_REDIRECTS} redirects.")

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .peers import PeerError, normalise_base_url
+from .peers import normalise_base_url
+from .schema import ProtocolError
 
 
 class AddPeerForm(forms.Form):
@@ -31,7 +32,7 @@ class AddPeerForm(forms.Form):
     def clean_base_url(self):
         try:
             return normalise_base_url(self.cleaned_data["base_url"])
-        except PeerError as exc:
+        except ProtocolError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
 
 

@@ -17,7 +17,6 @@ Refusals are returned (``Outcome.status == "refused"``) and logged as ``PeerEven
 peer that served the document; nothing is raised for anything a peer can send.
 """
 
-import json
 import logging
 import threading
 import uuid
@@ -48,14 +47,14 @@ from ..snippets import Theme
 from . import media as media_module
 from .identity import format_fingerprint
 from .models import FederatedCopy, Peer, PeerEvent, PeerStatus
-from .signing import SignatureError, envelope_parts, verify_envelope
-from .validate import CleanDocument, DocumentInvalid, normalise_base_url, validate_document
+from .schema import RICH_TEXT_FIELDS, STREAM_FIELDS, ProtocolError
+from .signing import canonical_json, envelope_parts, verify_envelope
+from .validate import CleanDocument, normalise_base_url, validate_document
 
 logger = logging.getLogger(__name__)
 
-STREAM_FIELDS = ("indicators", "body", "gallery", "documents")
+# The wire's text fields but ``slug``: a copy's slug is made free under its parent (_slug).
 TEXT_FIELDS = ("title", "search_description", "summary", "staff", "duration")
-RICH_TEXT_FIELDS = ("challenge", "approach", "results", "evidence", "transferability", "resources")
 
 
 @dataclass
@@ -72,14 +71,6 @@ class Outcome:
     @property
     def refused(self):
         return self.status == "refused"
-
-
-class Refused(Exception):
-    def __init__(self, code, message, global_id=""):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.global_id = global_id
 
 
 # --- authors --------------------------------------------------------------------------------
@@ -138,7 +129,7 @@ def federation_parent() -> PracticeModelIndexPage:
                 path = site.root_page.url_path.rstrip("/") + "/" + str(configured).strip("/")
                 page = queryset.filter(url_path=path.rstrip("/") + "/").first()
         if page is None:
-            raise Refused(
+            raise ProtocolError(
                 "no-parent",
                 _("CITIES_CMS_FEDERATION_PARENT (%(value)s) is not a practice model index.")
                 % {"value": configured},
@@ -146,7 +137,7 @@ def federation_parent() -> PracticeModelIndexPage:
         return page
     page = queryset.filter(locale=Locale.get_default()).order_by("path").first()
     if page is None:
-        raise Refused("no-parent", _("This site has no practice model index to import into."))
+        raise ProtocolError("no-parent", _("This site has no practice model index to import into."))
     return page
 
 
@@ -472,11 +463,13 @@ class BlockImporter:
 # --- the import -----------------------------------------------------------------------------
 
 
-def _envelope_size(envelope) -> int:
+def envelope_size(envelope) -> int:
+    """Bytes of the envelope's RFC 8785 canonical JSON (UTF-8): how the sender and the
+    receiver both count a document against the size limit (docs §4)."""
     try:
-        return len(json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode())
-    except (TypeError, ValueError, RecursionError):
-        raise Refused("bad-json", _("The envelope is not JSON.")) from None
+        return len(canonical_json(envelope))
+    except Exception:  # rfc8785 raises its own errors, and TypeError/ValueError/RecursionError
+        raise ProtocolError("bad-json", _("The envelope is not JSON.")) from None
 
 
 def _global_id_of(document) -> str:
@@ -485,38 +478,42 @@ def _global_id_of(document) -> str:
 
 
 def verify(envelope) -> tuple[Peer, dict, str]:
-    """(author peer, document, global id) of a correctly signed envelope; else Refused."""
+    """(author peer, document, global id) of a correctly signed envelope; else ProtocolError."""
     max_bytes = int(settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES)
-    if _envelope_size(envelope) > max_bytes:
-        raise Refused(
+    if envelope_size(envelope) > max_bytes:
+        raise ProtocolError(
             "too-large",
             _("The document is larger than %(limit)s.") % {"limit": filesizeformat(max_bytes)},
-            _global_id_of(envelope.get("document") if isinstance(envelope, dict) else None),
+            global_id=_global_id_of(
+                envelope.get("document") if isinstance(envelope, dict) else None
+            ),
         )
     try:
         document, signature = envelope_parts(envelope)
-    except SignatureError as exc:
+    except ProtocolError as exc:
         code = "bad-signature" if exc.code == "bad-envelope" else exc.code
-        raise Refused(code, exc.message) from None
+        raise ProtocolError(code, exc.message) from None
     global_id = _global_id_of(document)
     origin = document.get("origin")
     base_url = origin.get("base_url") if isinstance(origin, dict) else None
     if not isinstance(base_url, str):
-        raise Refused("invalid", _("The document names no origin."), global_id)
+        raise ProtocolError("invalid", _("The document names no origin."), global_id=global_id)
     own_url, own_key = own_identity()
     if normalise_base_url(base_url) == own_url or (own_key and signature["key_id"] == own_key):
-        raise Refused("own-document", _("The document was written by this site itself."), global_id)
+        raise ProtocolError(
+            "own-document", _("The document was written by this site itself."), global_id=global_id
+        )
     author = pinned_key_for_author(base_url)
     if author is None:
-        raise Refused(
+        raise ProtocolError(
             "unknown-author",
             _("The document's author %(url)s is not an approved peer.") % {"url": base_url[:200]},
-            global_id,
+            global_id=global_id,
         )
     try:
         verify_envelope(envelope, author.public_key)
-    except SignatureError as exc:
-        raise Refused(exc.code, exc.message, global_id) from None
+    except ProtocolError as exc:
+        raise ProtocolError(exc.code, exc.message, global_id=global_id) from None
     return author, document, global_id
 
 
@@ -600,7 +597,9 @@ def _store_images(clean, downloaded, cache):
             continue
         got = downloaded.get(item["sha256"])
         if got is None:  # downloaded by another run meanwhile? it would be in images_by_hash
-            raise Refused("image-refused", _("An image could not be fetched."), clean.id)
+            raise ProtocolError(
+                "image-refused", _("An image could not be fetched."), global_id=clean.id
+            )
         target = target or cache.collection()
         title = next(iter(item["alt"].values()), "") or item["credit"] or item["ref"]
         images_by_hash[item["sha256"]] = media_module.store(
@@ -771,10 +770,13 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
     author, document, global_id = verify(envelope)
     try:
         clean = validate_document(document, languages=languages)
-    except DocumentInvalid as exc:
-        raise Refused(exc.code, exc.message, global_id) from None
+    except ProtocolError as exc:
+        exc.global_id = global_id
+        raise
     if clean.origin["base_url"] != normalise_base_url(author.base_url):
-        raise Refused("invalid", _("The document's origin does not match its author."), clean.id)
+        raise ProtocolError(
+            "invalid", _("The document's origin does not match its author."), global_id=clean.id
+        )
     warnings = list(clean.warnings)
 
     # Cheap look before downloading anything (repeated under the lock below).
@@ -791,9 +793,11 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
                 downloaded[item["sha256"]] = media_module.download(
                     item, allow_private=author.is_local
                 )
-            except media_module.MediaRefused as exc:
-                raise Refused(
-                    exc.code if exc.code != "too-large" else "image-refused", exc.message, clean.id
+            except ProtocolError as exc:
+                raise ProtocolError(
+                    exc.code if exc.code != "too-large" else "image-refused",
+                    exc.message,
+                    global_id=clean.id,
                 ) from None
 
     cache = cache or ImportCache()
@@ -803,27 +807,27 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
             Peer.objects.select_for_update().filter(pk=author.pk).first()
             copy = FederatedCopy.objects.select_for_update().filter(global_id=clean.id).first()
             if copy is None and PracticeModelPage.objects.filter(translation_key=clean.id).exists():
-                raise Refused(
+                raise ProtocolError(
                     "conflict",
                     _("A page of this site already uses the document's id."),
-                    clean.id,
+                    global_id=clean.id,
                 )
             if copy is not None:
                 if normalise_base_url(copy.origin_url) != clean.origin["base_url"]:
-                    raise Refused(
+                    raise ProtocolError(
                         "wrong-origin",
                         _("The practice model was received from another author (%(url)s).")
                         % {"url": copy.origin_url},
-                        clean.id,
+                        global_id=clean.id,
                     )
                 if clean.version == copy.version:
                     return Outcome("unchanged", global_id=clean.id, version=clean.version)
                 if clean.version < copy.version:
-                    raise Refused(
+                    raise ProtocolError(
                         "old-version",
                         _("Version %(old)s is older than version %(have)s already received.")
                         % {"old": clean.version, "have": copy.version},
-                        clean.id,
+                        global_id=clean.id,
                     )
                 if copy.detached:
                     if clean.is_tombstone and not copy.withdrawn:
@@ -865,7 +869,7 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
             return Outcome("unchanged", global_id=clean.id, version=clean.version)
         raise
     except DjangoValidationError as exc:
-        raise Refused("invalid", "; ".join(exc.messages)[:500], clean.id) from None
+        raise ProtocolError("invalid", "; ".join(exc.messages)[:500], global_id=clean.id) from None
 
 
 def log_outcome(peer, outcome: Outcome):
@@ -915,7 +919,7 @@ def import_envelope(peer, envelope, *, log=True, languages=None, cache=None) -> 
     """
     try:
         outcome = _import(peer, envelope, languages=languages, cache=cache)
-    except Refused as exc:
+    except ProtocolError as exc:
         outcome = Outcome("refused", exc.code, exc.message, exc.global_id)
     except Exception as exc:  # a peer's input must never break the run
         # A bug or a database error: logged with its traceback, the document is refused (its

@@ -28,23 +28,12 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from ..conf import settings
-from .fetch import FetchError, fetch
+from .fetch import fetch
+from .schema.errors import ProtocolError
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 COLLECTION_NAME = "Shared by partners"
-
-
-class MediaRefused(Exception):
-    """An image that must not be stored. ``code``: "image-refused" or a fetch error's code."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self):
-        return self.message
 
 
 @dataclass
@@ -66,7 +55,7 @@ def existing(hashes) -> dict:
 
 
 def check_image(data: bytes, content_type: str) -> tuple[int, int]:
-    """(width, height) of a harmless image of the announced type; else MediaRefused."""
+    """(width, height) of a harmless image of the announced type; else ProtocolError."""
     limit = int(settings.CITIES_CMS_FEDERATION_MAX_IMAGE_PIXELS)
     previous = PILImage.MAX_IMAGE_PIXELS
     PILImage.MAX_IMAGE_PIXELS = limit
@@ -84,7 +73,7 @@ def check_image(data: bytes, content_type: str) -> tuple[int, int]:
                         raise PILImage.DecompressionBombError("too many pixels")
                     image.load()
             except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
-                raise MediaRefused(
+                raise ProtocolError(
                     "image-refused",
                     ngettext(
                         "The image has more than %(limit)s pixel (a decompression bomb?).",
@@ -94,14 +83,14 @@ def check_image(data: bytes, content_type: str) -> tuple[int, int]:
                     % {"limit": limit},
                 ) from None
             except (OSError, SyntaxError, ValueError, TypeError, EOFError, MemoryError) as exc:
-                raise MediaRefused(
+                raise ProtocolError(
                     "image-refused",
                     _("The file is not a readable image: %(error)s") % {"error": exc},
                 ) from None
     finally:
         PILImage.MAX_IMAGE_PIXELS = previous
     if FORMATS.get(real) != content_type:
-        raise MediaRefused(
+        raise ProtocolError(
             "image-refused",
             _("The file is %(real)s, not the %(announced)s it claims to be.")
             % {"real": real or "unknown", "announced": content_type},
@@ -114,8 +103,8 @@ def download(item: dict, *, allow_private: bool) -> Downloaded:
     max_bytes = int(settings.CITIES_CMS_FEDERATION_MAX_IMAGE_BYTES)
     try:
         response = fetch(item["url"], allow_private=allow_private, max_bytes=max_bytes)
-    except FetchError as exc:
-        raise MediaRefused(
+    except ProtocolError as exc:
+        raise ProtocolError(
             exc.code,
             _("Image %(url)s: %(error)s")
             % {
@@ -124,14 +113,14 @@ def download(item: dict, *, allow_private: bool) -> Downloaded:
             },
         ) from None
     if response.status != 200:
-        raise MediaRefused(
+        raise ProtocolError(
             "image-refused",
             _("Image %(url)s: the peer answered %(status)s.")
             % {"url": item["url"][:200], "status": response.status},
         )
     digest = hashlib.sha256(response.body).hexdigest()
     if digest != item["sha256"]:
-        raise MediaRefused(
+        raise ProtocolError(
             "image-refused",
             _("Image %(url)s: its SHA-256 is not the one the signed document announces.")
             % {"url": item["url"][:200]},

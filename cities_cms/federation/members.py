@@ -16,14 +16,12 @@ import time
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from pydantic import ValidationError
 
 from ..conf import settings
 from .identity import current_identity
 from .models import Peer, PeerEvent, PeerStatus
 from .peers import (
-    PROTOCOL,
-    PeerError,
     _fetch,
     approve,
     log,
@@ -31,19 +29,19 @@ from .peers import (
     own_base_url,
     pause,
 )
+from .schema import PROTOCOL, MemberList, ProtocolError
 from .signing import (
-    SignatureError,
     key_id_of,
     public_key_from_text,
     sign_document,
     verify_envelope,
 )
+from .views import public_get
 
 logger = logging.getLogger(__name__)
 
 MEMBERS_PATH = "/federation/members/"
 MAX_MEMBER_LIST_BYTES = 1024 * 1024
-MAX_MEMBERS = 2000
 
 
 # --- Serving (coordinator) -----------------------------------------------------------------
@@ -87,7 +85,7 @@ def member_list_document(*, version=None) -> dict:
     }
 
 
-@require_safe
+@public_get
 def member_list(request):
     """``GET /federation/members/`` on a coordinator; 404 elsewhere."""
     if not settings.CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST:
@@ -102,41 +100,30 @@ def member_list(request):
 # --- Trusting (any instance) ---------------------------------------------------------------
 
 
-class MemberListError(PeerError):
-    pass
-
-
 def parse_member_list(envelope, coordinator: Peer) -> dict:
     """Verify against the coordinator's pinned key and check the shape; return the document."""
     try:
         document = verify_envelope(envelope, coordinator.public_key)
-    except SignatureError as exc:
-        raise MemberListError(
+    except ProtocolError as exc:
+        raise ProtocolError(
             "bad-signature" if exc.code != "wrong-key" else "wrong-key",
             _("The member list is not signed by the pinned key: %(reason)s")
             % {"reason": exc.message},
         ) from None
-    members = document.get("members")
-    version = document.get("version")
-    if (
-        document.get("protocol") != PROTOCOL
-        or document.get("type") != "member-list"
-        or type(version) is not int
-        or version < 0
-        or not isinstance(members, list)
-        or len(members) > MAX_MEMBERS
-    ):
-        raise MemberListError("invalid", _("Not a valid member list."))
-    cleaned = []
-    for member in members:
+    try:
+        MemberList.model_validate(document)
+    except ValidationError:
+        raise ProtocolError("invalid", _("Not a valid member list.")) from None
+    version, cleaned = document["version"], []
+    for member in document["members"]:
         try:
             base_url = normalise_base_url(member["base_url"])
             public_key = member["public_key"]
             if not isinstance(public_key, str) or member.get("key_id") != key_id_of(public_key):
                 raise ValueError
             public_key_from_text(public_key)
-        except (KeyError, TypeError, ValueError, PeerError, SignatureError):
-            raise MemberListError("invalid", _("The member list has an invalid entry.")) from None
+        except (KeyError, TypeError, ValueError, ProtocolError):
+            raise ProtocolError("invalid", _("The member list has an invalid entry.")) from None
         city = member.get("city")
         cleaned.append(
             {
@@ -156,14 +143,14 @@ def fetch_member_list(coordinator: Peer) -> dict:
         max_bytes=MAX_MEMBER_LIST_BYTES,
     )
     if response.status != 200:
-        raise MemberListError(
+        raise ProtocolError(
             "http-error",
             _("The member list answered HTTP %(status)s.") % {"status": response.status},
         )
     try:
         envelope = json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        raise MemberListError("bad-json", _("The member list is not JSON.")) from None
+        raise ProtocolError("bad-json", _("The member list is not JSON.")) from None
     return parse_member_list(envelope, coordinator)
 
 
@@ -173,7 +160,7 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
     counts = {"approved": 0, "rekeyed": 0, "paused": 0, "unchanged": 0}
     coordinator = Peer.objects.select_for_update().get(pk=coordinator.pk)
     if parsed["version"] < coordinator.member_list_version:
-        raise MemberListError(
+        raise ProtocolError(
             "old-version", _("The member list is older than the one already applied.")
         )
     if parsed["version"] == coordinator.member_list_version:
@@ -245,7 +232,7 @@ def sync_member_list(coordinator: Peer) -> dict | None:
         return None
     try:
         return apply_member_list(coordinator, fetch_member_list(coordinator))
-    except PeerError as exc:
+    except ProtocolError as exc:
         log(coordinator, exc.code, exc.message, level=PeerEvent.Level.ERROR)
         logger.warning("Member list of %s refused: %s", coordinator.base_url, exc.message)
         return None

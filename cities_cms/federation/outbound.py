@@ -25,26 +25,13 @@ from wagtail.snippets.blocks import SnippetChooserBlock
 from ..conf import settings
 from ..pages import PracticeModelPage
 from ..workflows import NetworkApprovalTask, approved_revisions
+from .schema import PROTOCOL, RICH_TEXT_FIELDS, STREAM_FIELDS, TEXT_FIELDS, TOMBSTONE_REASONS
 from .signing import canonical_json
-
-PROTOCOL = "cities-cms/1"
 
 # Rich text that leaves the site: the receiver sanitises again, this is the sender's promise.
 RICH_TEXT_TAGS = {"p", "h2", "h3", "h4", "ul", "ol", "li", "a", "b", "strong", "i", "em", "br"}
 RICH_TEXT_ATTRIBUTES = {"a": {"href"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-
-RICH_TEXT_FIELDS = (
-    "challenge",
-    "approach",
-    "results",
-    "evidence",
-    "transferability",
-    "resources",
-)
-TEXT_FIELDS = ("title", "slug", "search_description", "summary", "staff", "duration")
-STREAM_FIELDS = ("indicators", "body", "gallery", "documents")
-TOMBSTONE_REASONS = ("unshared", "unpublished", "private", "deleted")
 
 
 # --- instance -------------------------------------------------------------------------------
@@ -237,13 +224,13 @@ class MediaList:
         )
         return ref
 
-    def note_alt(self, image, language_code):
+    def note_alt(self, image, language_code) -> str:
+        """Record the image's own alternative text for this locale; return it."""
+        alt = str(getattr(image, "default_alt_text", None) or image.title)
         ref = self.refs.get(image.pk)
-        if ref is None:
-            return
-        item = self.items[int(ref[1:]) - 1]
-        alt = getattr(image, "default_alt_text", None) or image.title
-        item["alt"].setdefault(language_code, str(alt))
+        if ref is not None:
+            self.items[int(ref[1:]) - 1]["alt"].setdefault(language_code, alt)
+        return alt
 
 
 def json_scalar(value):
@@ -278,12 +265,22 @@ class BlockExporter:
         ]
 
     def image(self, image, extra=None):
+        """``{"media": ref}`` (an image chooser) plus ``extra``; None without an image."""
         if image is None:
             return None
         result = {"media": self.media.ref(image)}
         self.media.note_alt(image, self.language_code)
         result.update(extra or {})
         return result
+
+    def image_use(self, image):
+        """A listing image as an ``ImageUse``: the page holds no text of its own for it, so
+        the image's alternative text goes with it (not decorative)."""
+        if image is None:
+            return None
+        ref = self.media.ref(image)
+        alt = self.media.note_alt(image, self.language_code)
+        return {"media": ref, "alt_text": alt[:500], "decorative": False}
 
     def value(self, block, value):
         if isinstance(block, ImageBlock):
@@ -349,7 +346,7 @@ def locale_fields(page, media: MediaList, share_contact: bool) -> dict:
             fields[name] = clean_html(getattr(page, name))
         for name in STREAM_FIELDS:
             fields[name] = exporter.stream(getattr(page, name))
-        fields["listing_image"] = exporter.image(page.listing_image)
+        fields["listing_image"] = exporter.image_use(page.listing_image)
         fields["stakeholders"] = [
             {
                 "kind": s.kind,

@@ -19,27 +19,20 @@ from urllib.parse import urlsplit
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import ValidationError
 
 from ..conf import settings
 from .identity import current_identity, format_fingerprint
 from .models import Peer, PeerEvent, PeerStatus
-from .signing import SignatureError, envelope_parts, key_id_of, verify_envelope
+from .schema import PROTOCOL, Descriptor, ProtocolError
+from .schema.errors import from_validation_error
+from .signing import envelope_parts, key_id_of, verify_envelope
 
 logger = logging.getLogger(__name__)
 
-PROTOCOL = "cities-cms/1"
 DESCRIPTOR_PATH = "/.well-known/cities-cms.json"
 INBOX_PATH = "/federation/inbox/"
 MAX_DESCRIPTOR_BYTES = 256 * 1024
-
-
-class PeerError(Exception):
-    """Adding or refreshing a peer failed; ``message`` is for the person in the admin."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def normalise_base_url(url: str) -> str:
@@ -47,15 +40,15 @@ def normalise_base_url(url: str) -> str:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PeerError("bad-url", _("Enter the address of a site, starting with https://."))
+        raise ProtocolError("bad-url", _("Enter the address of a site, starting with https://."))
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise PeerError(
+        raise ProtocolError(
             "bad-url", _("Enter the address of the site only, without a query or a login.")
         )
     try:
         port = parts.port
     except ValueError:
-        raise PeerError("bad-url", _("The address has an invalid port.")) from None
+        raise ProtocolError("bad-url", _("The address has an invalid port.")) from None
     netloc = parts.hostname.lower()
     if ":" in netloc:  # IPv6 literal
         netloc = f"[{netloc}]"
@@ -73,11 +66,11 @@ def own_base_url() -> str:
 
 
 def _fetch(url, *, allow_private, max_bytes, **kwargs):
-    from .fetch import FetchError, fetch
+    from .fetch import fetch
 
     try:
         return fetch(url, allow_private=allow_private, max_bytes=max_bytes, **kwargs)
-    except FetchError as exc:
+    except ProtocolError as exc:
         messages = {
             "private-address": _(
                 "The address resolves to a private or local network address. Only a peer "
@@ -90,40 +83,46 @@ def _fetch(url, *, allow_private, max_bytes, **kwargs):
             "bad-url": _("The address is not valid."),
         }
         code = exc.code if exc.code in messages else "connection"
-        raise PeerError(code, messages[code]) from exc
+        raise ProtocolError(code, messages[code]) from exc
 
 
 def parse_descriptor(envelope, base_url: str) -> dict:
-    """Check a descriptor envelope; return its document or raise ``PeerError``."""
+    """Check a descriptor envelope; return its document or raise ``ProtocolError``."""
     not_ours = _("The address does not answer as a cities_cms site (no valid descriptor).")
     try:
         document, _signature = envelope_parts(envelope)
-    except SignatureError:
-        raise PeerError("not-cities-cms", not_ours) from None
+    except ProtocolError:
+        raise ProtocolError("not-cities-cms", not_ours) from None
     if document.get("protocol") != PROTOCOL or document.get("type") != "descriptor":
-        raise PeerError("not-cities-cms", not_ours)
-    public_key = document.get("public_key")
-    if not isinstance(public_key, str):
-        raise PeerError("not-cities-cms", not_ours)
+        raise ProtocolError("not-cities-cms", not_ours)
+    try:
+        Descriptor.model_validate(document)
+    except ValidationError as exc:
+        raise ProtocolError(
+            "not-cities-cms",
+            _("The descriptor is not valid: %(problem)s")
+            % {"problem": from_validation_error(exc).message},
+        ) from None
+    public_key = document["public_key"]
     try:
         verify_envelope(envelope, public_key)
         key_id = key_id_of(public_key)
-    except (SignatureError, ValueError):
-        raise PeerError(
+    except (ProtocolError, ValueError):
+        raise ProtocolError(
             "bad-signature",
             _("The descriptor's signature does not match the key it announces."),
         ) from None
     if document.get("key_id") != key_id:
-        raise PeerError(
+        raise ProtocolError(
             "bad-signature", _("The descriptor's key id does not match its public key.")
         )
     announced = document.get("base_url")
     try:
         same_site = isinstance(announced, str) and normalise_base_url(announced) == base_url
-    except PeerError:
+    except ProtocolError:
         same_site = False
     if not same_site:
-        raise PeerError(
+        raise ProtocolError(
             "base-url-mismatch",
             _("The descriptor announces another address (%(url)s).")
             % {"url": str(announced)[:200]},
@@ -138,7 +137,7 @@ def fetch_descriptor(base_url: str, *, allow_private: bool = False) -> dict:
         base_url + DESCRIPTOR_PATH, allow_private=allow_private, max_bytes=MAX_DESCRIPTOR_BYTES
     )
     if response.status != 200:
-        raise PeerError(
+        raise ProtocolError(
             "not-cities-cms",
             _("The address does not answer as a cities_cms site (HTTP %(status)s).")
             % {"status": response.status},
@@ -146,7 +145,7 @@ def fetch_descriptor(base_url: str, *, allow_private: bool = False) -> dict:
     try:
         envelope = json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        raise PeerError(
+        raise ProtocolError(
             "not-cities-cms", _("The address does not answer as a cities_cms site (not JSON).")
         ) from None
     return parse_descriptor(envelope, base_url)
@@ -168,10 +167,10 @@ def add_peer(base_url: str, *, is_local: bool = False) -> Peer:
     """Add the instance at ``base_url`` as a pending peer with the key its descriptor offers."""
     base_url = normalise_base_url(base_url)
     if Peer.objects.filter(base_url=base_url).exists():
-        raise PeerError("exists", _("This instance is already a peer."))
+        raise ProtocolError("exists", _("This instance is already a peer."))
     document = fetch_descriptor(base_url, allow_private=is_local)
     if document["key_id"] == current_identity().key_id:
-        raise PeerError("self", _("This is the address of this instance itself."))
+        raise ProtocolError("self", _("This is the address of this instance itself."))
     with transaction.atomic():
         peer = Peer.objects.create(
             base_url=base_url,
@@ -189,7 +188,7 @@ def add_peer(base_url: str, *, is_local: bool = False) -> Peer:
 def approve(peer: Peer, user=None, *, via: Peer | None = None) -> Peer:
     """Pin the key the peer offers (compare its fingerprint first) and trust it."""
     if not peer.offered_public_key:
-        raise PeerError("no-key", _("The peer has offered no key to approve."))
+        raise ProtocolError("no-key", _("The peer has offered no key to approve."))
     now = timezone.now()
     peer.public_key = peer.offered_public_key
     peer.key_fingerprint = format_fingerprint(key_id_of(peer.public_key))
@@ -218,7 +217,7 @@ def pause(peer: Peer, user=None, *, reason="") -> Peer:
 
 def resume(peer: Peer, user=None) -> Peer:
     if not peer.public_key:
-        raise PeerError("not-approved", _("The peer was never approved: approve it instead."))
+        raise ProtocolError("not-approved", _("The peer was never approved: approve it instead."))
     peer.status = PeerStatus.APPROVED
     peer.consecutive_failures = 0
     peer.next_retry_at = None
@@ -260,7 +259,7 @@ def _valid_handovers(document) -> dict:
                 or handover.get("new_key_id") != key_id_of(new_key)
             ):
                 continue
-        except (SignatureError, ValueError, AttributeError):
+        except (ProtocolError, ValueError, AttributeError):
             continue
         handovers[old_key] = new_key
     return handovers

@@ -41,7 +41,8 @@ from ..conf import settings
 from ..tasks import enqueue_on_commit, prompt
 from .identity import current_identity
 from .models import Peer, PeerEvent, PeerStatus, SeenNonce
-from .peers import INBOX_PATH, PROTOCOL, log, own_base_url
+from .peers import INBOX_PATH, log, own_base_url
+from .schema import PROTOCOL, ProtocolError, PushNotification
 from .signing import canonical_json, key_id_of, public_key_from_text
 
 logger = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def retry_delay(failures: int) -> datetime.timedelta:
 
 def send_notification(peer: Peer, *, sequence=None) -> bool:
     """Send one notification to ``peer``'s inbox; record success or failure on the peer."""
-    from .fetch import FetchError, fetch
+    from .fetch import fetch
 
     url = peer.base_url + INBOX_PATH
     body = notification_body(sequence)
@@ -131,7 +132,7 @@ def send_notification(peer: Peer, *, sequence=None) -> bool:
         )
         if response.status not in (200, 202, 204):
             error = _("The inbox answered HTTP %(status)s.") % {"status": response.status}
-    except FetchError as exc:
+    except ProtocolError as exc:
         error = _("The notification could not be delivered: %(reason)s") % {"reason": exc}
     except Exception as exc:  # a notification must never break what sent it
         logger.exception("Push to %s failed", peer.base_url)
@@ -231,16 +232,11 @@ def _header(headers, name):
     return next((str(v) for k, v in headers.items() if k.lower() == name), "")[:2000]
 
 
-class InboxRefusal(Exception):
-    def __init__(self, status, code, message, peer=None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.peer = status, code, message, peer
-
-
 def verify_notification(method, url, headers, body) -> tuple[Peer, dict]:
     """Check a notification's signature, window, digest and nonce; return (peer, params).
 
-    Raises ``InboxRefusal``. The nonce is recorded, so the same notification passes once.
+    Raises ``ProtocolError`` (``status`` 401). The nonce is recorded, so the same
+    notification passes once.
     """
     window = datetime.timedelta(seconds=settings.CITIES_CMS_FEDERATION_PUSH_WINDOW)
     keys = _PeerKeys()
@@ -257,31 +253,37 @@ def verify_notification(method, url, headers, body) -> tuple[Peer, dict]:
             if claimed:
                 keys.resolve_public_key(claimed.group(1))
         if keys.peer is None and keys.unapproved is not None:
-            raise InboxRefusal(
-                401,
+            raise ProtocolError(
                 "unapproved",
                 _("The signing key is not approved on this site."),
-                keys.unapproved,
+                status=401,
+                peer=keys.unapproved,
             ) from None
         if keys.peer is None:
-            raise InboxRefusal(
-                401, "unknown-key", _("The signing key is not a known peer's.")
+            raise ProtocolError(
+                "unknown-key", _("The signing key is not a known peer's."), status=401
             ) from None
-        raise InboxRefusal(
-            401,
+        raise ProtocolError(
             "bad-signature",
             _("Invalid signature: %(reason)s") % {"reason": str(exc)[:200]},
-            keys.peer,
+            status=401,
+            peer=keys.peer,
         ) from None
     peer = keys.peer
     params = results[0].parameters
     created, expires, nonce = params.get("created"), params.get("expires"), params.get("nonce")
     if expires is None or not isinstance(nonce, str):
-        raise InboxRefusal(401, "bad-signature", _("The signature has no expiry or nonce."), peer)
+        raise ProtocolError(
+            "bad-signature", _("The signature has no expiry or nonce."), status=401, peer=peer
+        )
     if expires - created > window.total_seconds():
-        raise InboxRefusal(401, "bad-signature", _("The signature is valid for too long."), peer)
+        raise ProtocolError(
+            "bad-signature", _("The signature is valid for too long."), status=401, peer=peer
+        )
     if not 8 <= len(nonce) <= 200:
-        raise InboxRefusal(401, "bad-signature", _("The nonce is too short or too long."), peer)
+        raise ProtocolError(
+            "bad-signature", _("The nonce is too short or too long."), status=401, peer=peer
+        )
 
     now = timezone.now()
     SeenNonce.objects.filter(expires_at__lt=now).delete()
@@ -298,8 +300,11 @@ def verify_notification(method, url, headers, body) -> tuple[Peer, dict]:
                 key_id=str(params["keyid"])[:100], nonce=nonce, expires_at=keep_until
             )
     except IntegrityError:
-        raise InboxRefusal(
-            401, "replay", _("This notification was already received (replay)."), peer
+        raise ProtocolError(
+            "replay",
+            _("This notification was already received (replay)."),
+            status=401,
+            peer=peer,
         ) from None
     return peer, params
 
@@ -308,7 +313,7 @@ def _refuse(status, code, message, peer=None):
     if peer is not None:
         log(peer, code, message, level=PeerEvent.Level.WARNING)
     logger.warning("Inbox refused a notification (%s): %s", code, message)
-    return JsonResponse({"error": code, "message": message}, status=status)
+    return ProtocolError(code, message).response(status)
 
 
 def schedule_pull(peer: Peer):
@@ -335,17 +340,11 @@ def inbox(request):
         peer, _params = verify_notification(
             request.method, request.build_absolute_uri(), headers, body
         )
-    except InboxRefusal as refusal:
+    except ProtocolError as refusal:
         return _refuse(refusal.status, refusal.code, refusal.message, refusal.peer)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if (
-        not isinstance(payload, dict)
-        or payload.get("protocol") != PROTOCOL
-        or payload.get("type") != "changed"
-    ):
+        PushNotification.model_validate(json.loads(body))
+    except (ValueError, UnicodeDecodeError):  # pydantic's ValidationError is a ValueError
         return _refuse(400, "invalid", _("Not a change notification."), peer)
     schedule_pull(peer)
     return JsonResponse({"status": "scheduled"}, status=202)

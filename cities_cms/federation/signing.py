@@ -11,17 +11,11 @@ import hashlib
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
+
+from .schema import Envelope, ProtocolError
 
 ALGORITHM = "ed25519"
-
-
-class SignatureError(Exception):
-    """The envelope is malformed, or its signature does not verify against the given key."""
-
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 def b64u_encode(data: bytes) -> str:
@@ -47,9 +41,9 @@ def public_key_from_text(text: str) -> Ed25519PublicKey:
     try:
         raw = b64u_decode(text)
     except ValueError:
-        raise SignatureError("bad-key", "The public key is not base64url.") from None
+        raise ProtocolError("bad-key", "The public key is not base64url.") from None
     if len(raw) != 32:
-        raise SignatureError("bad-key", "An Ed25519 public key has 32 bytes.")
+        raise ProtocolError("bad-key", "An Ed25519 public key has 32 bytes.")
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
@@ -73,17 +67,21 @@ def sign_document(document: dict, identity=None) -> dict:
 
 
 def envelope_parts(envelope) -> tuple[dict, dict]:
-    """Check the envelope's shape; return (document, signature) or raise SignatureError."""
+    """Check the envelope's shape; return (document, signature) or raise ProtocolError."""
     if not isinstance(envelope, dict) or set(envelope) != {"document", "signature"}:
-        raise SignatureError("bad-envelope", "Not a signed envelope (document and signature).")
-    document, signature = envelope["document"], envelope["signature"]
-    if not isinstance(document, dict) or not isinstance(signature, dict):
-        raise SignatureError("bad-envelope", "Document and signature must be JSON objects.")
-    if signature.get("alg") != ALGORITHM:
-        raise SignatureError("bad-signature", "Unsupported signature algorithm.")
-    if not isinstance(signature.get("key_id"), str) or not isinstance(signature.get("value"), str):
-        raise SignatureError("bad-signature", "The signature has no key id or value.")
-    return document, signature
+        raise ProtocolError("bad-envelope", "Not a signed envelope (document and signature).")
+    try:
+        Envelope.model_validate(envelope)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["loc"][:1] == ("signature",) and len(first["loc"]) > 1:
+            raise ProtocolError(
+                "bad-signature", f"The signature is malformed ({first['loc'][1]})."
+            ) from None
+        raise ProtocolError(
+            "bad-envelope", "Document and signature must be JSON objects."
+        ) from None
+    return envelope["document"], envelope["signature"]
 
 
 def verify_envelope(envelope, public_key_text: str) -> dict:
@@ -94,21 +92,19 @@ def verify_envelope(envelope, public_key_text: str) -> dict:
     document, signature = envelope_parts(envelope)
     public_key = public_key_from_text(public_key_text)
     if signature["key_id"] != key_id_of(public_key_text):
-        raise SignatureError(
+        raise ProtocolError(
             "wrong-key", "The document is signed with a key other than the pinned one."
         )
     try:
         value = b64u_decode(signature["value"])
     except ValueError:
-        raise SignatureError("bad-signature", "The signature is not base64url.") from None
+        raise ProtocolError("bad-signature", "The signature is not base64url.") from None
     try:
         data = canonical_json(document)
     except (rfc8785.CanonicalizationError, TypeError, ValueError, OverflowError):
-        raise SignatureError("bad-envelope", "The document cannot be canonicalised.") from None
+        raise ProtocolError("bad-envelope", "The document cannot be canonicalised.") from None
     try:
         public_key.verify(value, data)
     except InvalidSignature:
-        raise SignatureError(
-            "bad-signature", "The signature does not match the document."
-        ) from None
+        raise ProtocolError("bad-signature", "The signature does not match the document.") from None
     return document

@@ -23,10 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..conf import settings
-from .fetch import FetchError, fetch
+from .fetch import fetch
 from .importer import ImportCache, defer_copies, deferred_indexing, import_envelope
 from .models import Peer, PeerEvent, PeerStatus
-from .validate import DocumentInvalid, parse_json
+from .schema import FeedPage, ProtocolError
+from .validate import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +68,6 @@ class SyncResult:
             self.codes[outcome.code] = self.codes.get(outcome.code, 0) + 1
 
 
-class FeedError(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
 def backoff(failures: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_START * 2 ** max(failures - 1, 0), BACKOFF_CAP))
 
@@ -89,16 +83,18 @@ def _valid_cursor(value) -> bool:
 
 
 def parse_page(body: bytes) -> tuple[list, str, bool]:
-    try:
-        data = parse_json(body)
-    except DocumentInvalid as exc:
-        raise FeedError("bad-json", exc.message) from None
+    data = parse_json(body)  # ProtocolError "bad-json"
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise FeedError("bad-json", _("The feed is not a JSON object with a list of items."))
-    next_cursor, more = data.get("next"), data.get("more")
-    if not _valid_cursor(next_cursor) or not isinstance(more, bool):
-        raise FeedError("bad-json", _("The feed's next cursor or more flag is invalid."))
-    return data["items"], next_cursor, more
+        raise ProtocolError("bad-json", _("The feed is not a JSON object with a list of items."))
+    # The page's frame only: each item is checked on its own, so one bad envelope is refused
+    # (and logged) without losing the others.
+    try:
+        FeedPage.model_validate({**data, "items": []})
+    except ValueError:
+        raise ProtocolError(
+            "bad-json", _("The feed's next cursor or more flag is invalid.")
+        ) from None
+    return data["items"], data["next"], data["more"]
 
 
 def _split_etag(stored: str) -> tuple[str, str]:
@@ -113,19 +109,16 @@ def fetch_page(peer, cursor, limit, result):
     if etag and etag_cursor == cursor:
         headers["If-None-Match"] = etag
     result.requests += 1
-    try:
-        response = fetch(
-            feed_url(peer, cursor, limit),
-            allow_private=peer.is_local,
-            max_bytes=limit * max_document + 64 * 1024,
-            headers=headers,
-        )
-    except FetchError as exc:
-        raise FeedError(exc.code, exc.message) from None
+    response = fetch(  # ProtocolError: the exchange failed
+        feed_url(peer, cursor, limit),
+        allow_private=peer.is_local,
+        max_bytes=limit * max_document + 64 * 1024,
+        headers=headers,
+    )
     if response.status == 304:
         return None, response
     if response.status != 200:
-        raise FeedError(
+        raise ProtocolError(
             "http-error",
             _("The feed answered HTTP %(status)s.") % {"status": response.status},
         )
@@ -168,13 +161,13 @@ def _follow_rotation_once(peer, state) -> bool:
         return False
     state["rotation_checked"] = True
     try:
-        from .peers import PeerError, refresh_descriptor
+        from .peers import refresh_descriptor
     except ImportError:  # pragma: no cover - the PEERS part is installed with this one
         return False
     old_key = peer.public_key
     try:
         refresh_descriptor(peer)
-    except (PeerError, FetchError, ValueError) as exc:
+    except (ProtocolError, ValueError) as exc:
         logger.info("Descriptor of %s not refreshed: %s", peer.base_url, exc)
         return False
     peer.refresh_from_db()
@@ -204,7 +197,7 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
                 break
             items, next_cursor, more = page
             if len(items) > limit:
-                raise FeedError("invalid", _("The feed sent more items than asked for."))
+                raise ProtocolError("invalid", _("The feed sent more items than asked for."))
             cache = ImportCache()  # look-ups shared by the documents of this page
             # Search and reference index: once for the whole page, before the cursor moves.
             with deferred_indexing():
@@ -230,7 +223,7 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
                 # Remember the ETag of the empty page after the new cursor on the next run.
                 break
             cursor = next_cursor
-    except FeedError as exc:
+    except ProtocolError as exc:
         _failed(peer, exc.code, exc.message, result)
     else:
         _succeeded(peer, result)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("federation/feed/", views.feed, name="federation_feed"),
     path("federation/inbox/", push.inbox, name="federation_inbox"),
     path("federation/members/", members.member_list, name="federation_members"),
+    path("federation/schema.json", views.schema, name="federation_schema"),
 ]

@@ -1,21 +1,26 @@
-"""Public federation endpoints of the outbound side: the descriptor and the feed.
+"""Public federation endpoints of the outbound side: the descriptor, the feed, the schema.
 
-Both answer JSON without a language prefix (docs/federation.md §3 and §5). Every input is
-checked: a bad cursor or limit gets a 400 with a JSON error, never a 500.
+They answer JSON without a language prefix (docs/federation.md §3, §5). Every input is
+checked: a bad cursor or limit gets a 400 with a JSON error, never a 500. They take no
+cookies and change nothing, so CSRF does not apply: any method but GET and HEAD is answered
+405 with a JSON error (not Django's CSRF page).
 """
 
+import functools
 import hashlib
 import json
 
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 from wagtail.models import Locale, Site
 
 from ..conf import settings
 from . import identity, outbound
 from .models import OutboundRecord
+from .schema import PROTOCOL, ProtocolError
+from .schema.jsonschema import published
 from .signing import sign_document
 
 MAX_LIMIT = 500
@@ -24,9 +29,26 @@ MAX_CURSOR = 2**63 - 1
 
 
 def json_error(status, code, message):
-    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    patch_cache_control(response, no_store=True)
-    return response
+    return ProtocolError(code, message).response(status)
+
+
+def public_get(view):
+    """GET and HEAD only, without CSRF (nothing changes; no cookies are read)."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            response = json_error(
+                405,
+                "method-not-allowed",
+                _("Only GET and HEAD are answered here."),
+            )
+            response["Allow"] = "GET, HEAD"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _etag_matches(request, etag):
@@ -46,7 +68,7 @@ def descriptor_document() -> dict:
     current = identity.current_identity()
     base = outbound.base_url()
     return {
-        "protocol": outbound.PROTOCOL,
+        "protocol": PROTOCOL,
         "type": "descriptor",
         "base_url": base,
         "name": instance_name(),
@@ -60,6 +82,7 @@ def descriptor_document() -> dict:
         "languages": list(Locale.objects.order_by("pk").values_list("language_code", flat=True)),
         "feed_url": f"{base}/federation/feed/",
         "inbox_url": f"{base}/federation/inbox/",
+        "schema_url": f"{base}/federation/schema.json",
         "member_list_url": (
             f"{base}/federation/members/"
             if settings.CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST
@@ -73,7 +96,7 @@ def _json_bytes(value) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@require_safe
+@public_get
 def descriptor(request):
     """``/.well-known/cities-cms.json``: who this instance is, signed by its own key."""
     try:
@@ -119,7 +142,7 @@ def _parse_int(value, name, *, minimum, maximum, default):
     return number, None
 
 
-@require_safe
+@public_get
 def feed(request):
     """``/federation/feed/?after=<cursor>&limit=<n>``: the latest envelope of each changed id."""
     after, error = _parse_int(
@@ -152,7 +175,7 @@ def feed(request):
         response = HttpResponseNotModified()
     else:
         body = {
-            "protocol": outbound.PROTOCOL,
+            "protocol": PROTOCOL,
             "items": [envelope for _seq, envelope in rows],
             "next": next_cursor,
             "more": more,
@@ -160,4 +183,21 @@ def feed(request):
         response = HttpResponse(_json_bytes(body), content_type="application/json")
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)
+    return response
+
+
+@public_get
+def schema(request):
+    """``/federation/schema.json``: the protocol as JSON Schema, the same on every instance of
+    this version (the committed file generated from ``schema/``)."""
+    body = published().encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    response = (
+        HttpResponseNotModified()
+        if _etag_matches(request, etag)
+        else HttpResponse(body, content_type="application/schema+json")
+    )
+    response["ETag"] = etag
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=86400)
     return response

@@ -7,7 +7,8 @@ import pytest
 from django.test import override_settings
 
 from cities_cms.federation import fetch as fetch_module
-from cities_cms.federation.fetch import FetchError, fetch, is_disallowed
+from cities_cms.federation.fetch import fetch, is_disallowed
+from cities_cms.federation.schema import ProtocolError
 
 from .factories import FeedServer, close_mid_body, dribble
 
@@ -65,7 +66,7 @@ def test_fetches_from_a_local_peer(server):
 
 def test_loopback_is_refused_unless_the_peer_is_local(server):
     server.routes["/hello"] = (200, b"{}", {})
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/hello", max_bytes=100)
     assert caught.value.code == "private-address"
     assert server.requests == []  # refused before connecting
@@ -82,7 +83,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(server, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", fake)
     port = server.base_url.rsplit(":", 1)[1]
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(f"http://partner.example:{port}/x", max_bytes=100)
     assert caught.value.code == "private-address"
     assert server.requests == []
@@ -114,20 +115,20 @@ def test_connects_to_the_checked_address_not_a_second_lookup(server, monkeypatch
     "url", ["ftp://example.org/x", "file:///etc/passwd", "javascript:alert(1)", "http://", "x"]
 )
 def test_bad_urls(url):
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(url, max_bytes=10)
     assert caught.value.code == "bad-url"
 
 
 def test_credentials_in_urls_are_refused():
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch("http://user:pw@127.0.0.1/", allow_private=True, max_bytes=10)
     assert caught.value.code == "bad-url"
 
 
 def test_content_length_over_the_limit_is_refused_before_reading(server):
     server.routes["/big"] = (200, b"x" * 5000, {})
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/big", allow_private=True, max_bytes=1000)
     assert caught.value.code == "too-large"
 
@@ -145,7 +146,7 @@ def test_streamed_body_over_the_limit_stops_reading(server):
             pass
 
     server.routes["/stream"] = no_length
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/stream", allow_private=True, max_bytes=10_000)
     assert caught.value.code == "too-large"
 
@@ -153,7 +154,7 @@ def test_streamed_body_over_the_limit_stops_reading(server):
 def test_a_slow_peer_hits_the_overall_deadline(server):
     server.routes["/slow"] = dribble(b"x" * 200, 0.05)  # 10 s in all, a byte every 50 ms
     started = time.monotonic()
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/slow", allow_private=True, max_bytes=1000, timeout=1)
     assert caught.value.code == "timeout"
     assert time.monotonic() - started < 3
@@ -165,7 +166,7 @@ def test_a_peer_that_never_answers_times_out(server):
 
     server.routes["/silent"] = silent
     started = time.monotonic()
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/silent", allow_private=True, max_bytes=1000, timeout=0.5)
     assert caught.value.code == "timeout"
     assert time.monotonic() - started < 2.5
@@ -173,7 +174,7 @@ def test_a_peer_that_never_answers_times_out(server):
 
 def test_connection_closed_mid_body(server):
     server.routes["/cut"] = close_mid_body(b'{"items": [' + b"1," * 500 + b"1]}")
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/cut", allow_private=True, max_bytes=100_000)
     assert caught.value.code == "connection"
 
@@ -183,7 +184,7 @@ def test_connection_refused():
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(f"http://127.0.0.1:{port}/", allow_private=True, max_bytes=10)
     assert caught.value.code == "connection"
 
@@ -200,7 +201,7 @@ def test_more_than_three_redirects_are_refused(server):
     for name, target in (("/1", "/2"), ("/2", "/3"), ("/3", "/4"), ("/4", "/5")):
         server.routes[name] = (307, b"", {"Location": target})
     server.routes["/5"] = (200, b"end", {})
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/1", allow_private=True, max_bytes=100)
     assert caught.value.code == "redirect"
 
@@ -218,7 +219,7 @@ def test_redirect_to_a_private_address_is_refused(server, monkeypatch):
     monkeypatch.setattr(fetch_module, "resolve", public_first)
     server.routes["/go"] = (302, b"", {"Location": f"http://127.0.0.1:{port}/secret"})
     server.routes["/secret"] = (200, b"internal", {})
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(f"http://public.example:{port}/go", max_bytes=100)
     assert caught.value.code == "private-address"
     assert [path for _m, path, _h in server.requests] == ["/go"]
@@ -226,7 +227,7 @@ def test_redirect_to_a_private_address_is_refused(server, monkeypatch):
 
 def test_redirect_to_another_scheme_is_refused(server):
     server.routes["/go"] = (302, b"", {"Location": "file:///etc/passwd"})
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/go", allow_private=True, max_bytes=100)
     assert caught.value.code == "bad-url"
 
@@ -240,6 +241,6 @@ def test_error_statuses_are_returned_not_raised(server):
 @override_settings(CITIES_CMS_FEDERATION_READ_TIMEOUT=0.5)
 def test_default_deadline_comes_from_the_settings(server):
     server.routes["/slow"] = dribble(b"x" * 100, 0.05)
-    with pytest.raises(FetchError) as caught:
+    with pytest.raises(ProtocolError) as caught:
         fetch(server.base_url + "/slow", allow_private=True, max_bytes=1000)
     assert caught.value.code == "timeout"

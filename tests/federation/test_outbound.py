@@ -207,7 +207,12 @@ def test_blocks_and_media_with_sha256(site_tree):
     assert fields["body"][1]["value"]["image"]["media"] == "m1"
     assert fields["body"][1]["value"]["caption"] == "A roof"
     assert fields["gallery"][0]["value"]["images"][0]["value"]["image"]["media"] == "m1"
-    assert fields["listing_image"] == {"media": "m1"}
+    # The listing image travels as an ImageUse, like an image block's (docs §4).
+    assert fields["listing_image"] == {
+        "media": "m1",
+        "alt_text": document["media"][0]["alt"]["en"],
+        "decorative": False,
+    }
     # One media entry for the image used three times.
     assert len(document["media"]) == 1
     media = document["media"][0]
@@ -219,6 +224,40 @@ def test_blocks_and_media_with_sha256(site_tree):
     assert media["content_type"] == "image/png"
     assert media["url"].startswith("http://localhost/") and media["url"].endswith(".png")
     assert media["alt"]["en"]
+
+
+def test_documents_follow_the_published_schema(site_tree):
+    """What the encoder writes validates against the JSON Schema every instance publishes."""
+    import json
+
+    import jsonschema
+
+    from cities_cms.federation.schema.jsonschema import SCHEMA_FILE
+
+    image = make_image("Roof", width=60, height=40)
+    page = make_shared_practice_model(
+        site_tree.practices,
+        body=[
+            {"type": "heading", "value": {"text": "A heading", "level": "h2"}},
+            {"type": "image", "value": {"image": image.pk, "caption": "A roof"}},
+            {"type": "quote", "value": {"quote": "Said.", "attribution": "Someone"}},
+        ],
+        gallery=[
+            {"type": "gallery", "value": {"images": [{"image": image.pk, "caption": "Again"}]}}
+        ],
+        indicators=[
+            {"type": "indicator", "value": {"name": "Trips", "value": "12.50", "year": 2024}}
+        ],
+        listing_image=image,
+    )
+    schema = json.loads(SCHEMA_FILE.read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    record = record_of(page)
+    errors = [e.message for e in validator.iter_errors(record.envelope)]
+    assert errors == []
+    document = record.envelope["document"]
+    tombstone = build_tombstone(page.translation_key, 2, "deleted")
+    assert list(validator.iter_errors({**tombstone, "id": document["id"]})) == []
 
 
 def test_every_live_locale_appears(site_tree):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from cities_cms.federation import peers
 from cities_cms.federation.identity import current_identity, format_fingerprint
 from cities_cms.federation.models import FederatedCopy, Peer, PeerEvent, PeerStatus
+from cities_cms.federation.schema import ProtocolError
 
 from .loopback import LoopbackPeer, descriptor_envelope, handover, other_identity
 
@@ -61,14 +62,14 @@ def test_add_peer_stores_a_pending_peer_with_the_offered_key(remote, federation_
     assert peer.public_key == ""  # nothing pinned before a person approves
     assert peer.key_fingerprint == remote.identity.fingerprint
     assert peer.name == "Cities of change – Daugavpils" and peer.city_name == "Daugavpils"
-    with pytest.raises(peers.PeerError) as again:
+    with pytest.raises(ProtocolError) as again:
         peers.add_peer(remote.base_url, is_local=True)
     assert again.value.code == "exists"
 
 
 @pytest.mark.django_db
 def test_loopback_needs_a_local_peer(remote, federation_key):
-    with pytest.raises(peers.PeerError) as refused:
+    with pytest.raises(ProtocolError) as refused:
         peers.add_peer(remote.base_url)
     assert refused.value.code == "private-address"
     assert not Peer.objects.exists()
@@ -105,7 +106,7 @@ def test_loopback_needs_a_local_peer(remote, federation_key):
 )
 def test_bad_descriptors_are_refused(remote, federation_key, setup, code):
     setup(remote)
-    with pytest.raises(peers.PeerError) as refused:
+    with pytest.raises(ProtocolError) as refused:
         peers.add_peer(remote.base_url, is_local=True)
     assert refused.value.code == code
     assert not Peer.objects.exists()
@@ -116,11 +117,11 @@ def test_unreachable_and_bad_addresses(federation_key):
     server = LoopbackPeer()
     closed = server.base_url
     server.server.server_close()  # nothing listens there any more
-    with pytest.raises(peers.PeerError) as refused:
+    with pytest.raises(ProtocolError) as refused:
         peers.add_peer(closed, is_local=True)
     assert refused.value.code in ("connection", "timeout")
     for url in ("ftp://x.example", "https://x.example/?a=1", "not a url"):
-        with pytest.raises(peers.PeerError) as bad:
+        with pytest.raises(ProtocolError) as bad:
             peers.add_peer(url)
         assert bad.value.code == "bad-url"
 
@@ -130,7 +131,7 @@ def test_own_address_is_refused(federation_key):
     own = current_identity()
     with LoopbackPeer() as server:
         server.serve(DESCRIPTOR, descriptor_envelope(own, server.base_url))
-        with pytest.raises(peers.PeerError) as refused:
+        with pytest.raises(ProtocolError) as refused:
             peers.add_peer(server.base_url, is_local=True)
     assert refused.value.code == "self"
 

@@ -13,7 +13,8 @@ from wagtail.models import Page, Revision
 
 from cities_cms.federation.importer import import_envelope
 from cities_cms.federation.models import FederatedCopy
-from cities_cms.federation.validate import DocumentInvalid, validate_document
+from cities_cms.federation.schema import ProtocolError
+from cities_cms.federation.validate import validate_document
 from cities_cms.pages import PracticeModelPage
 
 from ..utils import translate
@@ -167,5 +168,5 @@ def test_random_json_is_refused_cleanly(remote, document):
 def test_validation_raises_only_document_invalid(document):
     try:
         validate_document(document, languages={"en", "lv"})
-    except DocumentInvalid as exc:
+    except ProtocolError as exc:
         assert exc.message

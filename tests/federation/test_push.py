@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cities_cms.federation import push
 from cities_cms.federation.models import Peer, PeerEvent, PeerStatus, SeenNonce
+from cities_cms.federation.schema import ProtocolError
 from cities_cms.federation.signals import outbound_changed
 
 from ..utils import run_tasks
@@ -91,7 +92,7 @@ def test_replayed_push_is_refused_and_logged(
         assert post(client, sender).status_code == 202
         replay = post(client, sender)
     assert replay.status_code == 401
-    assert replay.json()["error"] == "replay"
+    assert replay.json()["error"]["code"] == "replay"
     assert len(scheduled(task_queue)) == 1
     assert PeerEvent.objects.filter(peer=peer, code="replay").count() == 1
 
@@ -100,7 +101,7 @@ def test_expired_push_is_refused(client, peer, sender, task_queue):
     long_ago = timezone.now() - datetime.timedelta(seconds=1300)
     response = post(client, sender, now=long_ago)
     assert response.status_code == 401
-    assert response.json()["error"] == "bad-signature"
+    assert response.json()["error"]["code"] == "bad-signature"
     assert not scheduled(task_queue)
     assert not SeenNonce.objects.exists()
     assert PeerEvent.objects.filter(peer=peer, code="bad-signature").exists()
@@ -123,7 +124,7 @@ def test_window_follows_the_setting(client, peer, sender, task_queue):
 def test_unknown_key_is_refused(client, peer, task_queue):
     response = post(client, other_identity())
     assert response.status_code == 401
-    assert response.json()["error"] == "unknown-key"
+    assert response.json()["error"]["code"] == "unknown-key"
     assert not scheduled(task_queue)
 
 
@@ -133,7 +134,7 @@ def test_unapproved_peer_is_refused(client, peer, sender, task_queue):
     peer.save()
     response = post(client, sender)
     assert response.status_code == 401
-    assert response.json()["error"] == "unapproved"
+    assert response.json()["error"]["code"] == "unapproved"
     assert PeerEvent.objects.filter(peer=peer, code="unapproved").exists()
     peer.public_key = sender.public_key
     peer.status = PeerStatus.PAUSED
@@ -222,13 +223,13 @@ def test_changed_feed_notifies_approved_peers_and_the_inbox_accepts_it(
     assert peer == target
     assert params["keyid"] == own.key_id and params["alg"] == "ed25519"
     assert params["expires"] - params["created"] == 300
-    with pytest.raises(push.InboxRefusal) as replay:
+    with pytest.raises(ProtocolError) as replay:
         push.verify_notification(
             "POST", remote.base_url + INBOX, request["headers"], request["body"]
         )
     assert replay.value.code == "replay"
     # Another target URI (a notification meant for another site) does not verify.
-    with pytest.raises(push.InboxRefusal):
+    with pytest.raises(ProtocolError):
         push.verify_notification(
             "POST", "http://elsewhere.example" + INBOX, request["headers"], request["body"]
         )

@@ -6,7 +6,8 @@ import pytest
 
 from cities_cms.federation.identity import current_identity
 from cities_cms.federation.models import OutboundRecord
-from cities_cms.federation.signing import SignatureError, sign_document, verify_envelope
+from cities_cms.federation.schema import ProtocolError
+from cities_cms.federation.signing import sign_document, verify_envelope
 
 from ..utils import make_shared_practice_model, translate
 
@@ -62,17 +63,17 @@ def test_every_change_to_a_practice_model_document_breaks_the_signature(site_tre
     for path in paths:
         tampered = copy.deepcopy(envelope)
         set_path(tampered["document"], path, changed(get_path(tampered["document"], path)))
-        with pytest.raises(SignatureError) as error:
+        with pytest.raises(ProtocolError) as error:
             verify_envelope(tampered, key)
         assert error.value.code == "bad-signature", path
     # An added field, or a removed one, breaks it too.
     tampered = copy.deepcopy(envelope)
     tampered["document"]["extra"] = 1
-    with pytest.raises(SignatureError):
+    with pytest.raises(ProtocolError):
         verify_envelope(tampered, key)
     tampered = copy.deepcopy(envelope)
     del tampered["document"]["licence"]
-    with pytest.raises(SignatureError):
+    with pytest.raises(ProtocolError):
         verify_envelope(tampered, key)
 
 
@@ -84,12 +85,12 @@ def test_wrong_key_and_bad_envelopes_are_refused(federation_key):
     other_private = Ed25519PrivateKey.generate()
     other = Identity(other_private, raw_public_key(other_private.public_key()))
     envelope = sign_document({"type": "x", "n": 1})
-    with pytest.raises(SignatureError) as error:
+    with pytest.raises(ProtocolError) as error:
         verify_envelope(envelope, other.public_key)
     assert error.value.code == "wrong-key"
     forged = sign_document({"type": "x", "n": 1}, other)
     forged["signature"]["key_id"] = current_identity().key_id
-    with pytest.raises(SignatureError) as error:
+    with pytest.raises(ProtocolError) as error:
         verify_envelope(forged, current_identity().public_key)
     assert error.value.code == "bad-signature"
     for bad in (
@@ -99,7 +100,7 @@ def test_wrong_key_and_bad_envelopes_are_refused(federation_key):
         {"document": [], "signature": {}},
         {"document": {}, "signature": {"alg": "rsa"}},
     ):
-        with pytest.raises(SignatureError):
+        with pytest.raises(ProtocolError):
             verify_envelope(bad, current_identity().public_key)
 
 
