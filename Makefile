@@ -101,13 +101,13 @@ test: venv $(AXE_DEP)
 	fi
 	$(MAKE) --no-print-directory test-checks
 	@mkdir -p var
-	@{ $(MAKE) --no-print-directory test-postgres && $(MAKE) --no-print-directory test-profiles; } \
-	  > var/test-postgres.log 2>&1 & postgres=$$!; \
+	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & postgres=$$!; \
 	  sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	  $(MAKE) --no-print-directory test-profiles || sqlite=$$?; \
 	  wait $$postgres && pg=0 || pg=$$?; \
-	  echo "=== PostgreSQL pass, then the profiles (var/test-postgres.log) ==="; \
+	  echo "=== PostgreSQL pass (var/test-postgres.log) ==="; \
 	  cat var/test-postgres.log; \
-	  echo "=== SQLite pass: exit $$sqlite; PostgreSQL pass and profiles: exit $$pg ==="; \
+	  echo "=== SQLite pass and profiles: exit $$sqlite; PostgreSQL pass: exit $$pg ==="; \
 	  test $$sqlite -eq 0 && test $$pg -eq 0
 
 lint: venv
@@ -132,7 +132,7 @@ test-postgres: venv
 # The optional apps are optional: the site without cities_cms.federation, without
 # cities_cms.registration and without both (CITIES_CMS_PROFILE, site_project/settings/test.py)
 # checks, migrates and passes the tests of rendering, pages and the API. Runs after the
-# PostgreSQL pass, beside the SQLite pass.
+# SQLite pass, beside the PostgreSQL pass (the longer of the two).
 PROFILE_TESTS := tests/test_optional_apps.py tests/test_rendering.py tests/test_api.py
 test-profiles: venv
 	@for profile in core no-federation no-registration; do \
