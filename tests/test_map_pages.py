@@ -119,6 +119,19 @@ def test_city_without_coordinates_is_listed_not_drawn(map_site, db):
     assert lost.title not in svg
     item = re.search(rf"<li><a href=[^>]+>{lost.title}</a>.*?</li>", html, re.S).group(0)
     assert "not shown on the map" in item
+    # As a theme page includes it: its own caption, a map id of its own.
+    html = render_to_string(
+        "cities_cms/includes/city_map.html",
+        {
+            "city_map": CityMap(cities[:3]),
+            "map_id": "theme-map",
+            "map_caption": "Cities with practice models on housing",
+            "request": RequestFactory().get("/"),
+        },
+    )
+    assert 'aria-labelledby="theme-map-title"' in html
+    caption = html.split("<figcaption", 1)[1].split("</figcaption>", 1)[0]
+    assert "Cities with practice models on housing" in caption and "network" not in caption
 
 
 def test_map_markup_is_valid_html(client, map_site, db, tmp_path):
