@@ -166,3 +166,61 @@ def dumps(data):
     return mark_safe(  # noqa: S308  (escaped below like Django's json_script)
         text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     )
+
+
+def _defined_term(theme, url, set_url=None):
+    data = {"@type": "DefinedTerm", "name": theme.name, "termCode": theme.key, "url": url}
+    if theme.description:
+        data["description"] = theme.description
+    if set_url:
+        data["inDefinedTermSet"] = set_url
+    return data
+
+
+def theme_index(themes, context, request):
+    """schema.org CollectionPage of the theme index: the themes as a DefinedTermSet."""
+    from .absolute_urls import absolute_url
+
+    url = context["page_languages"]["canonical"]
+    return {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "url": url,
+        "inLanguage": context["page"].locale.language_code,
+        "mainEntity": {
+            "@type": "DefinedTermSet",
+            "url": url,
+            "hasDefinedTerm": [
+                _defined_term(theme, absolute_url(request, theme.url)) for theme in themes
+            ],
+        },
+    }
+
+
+def theme_page(theme, context, request):
+    """schema.org CollectionPage of a theme page: about the theme, listing its practice models
+    (those of the page of results shown) and its upcoming seminars."""
+    from .absolute_urls import absolute_url
+
+    url = context["theme_url"]
+    index_url = absolute_url(request, context["theme_index_url"])
+    parts = [
+        {"@type": "Article", "name": item.title, "url": item.get_full_url(request)}
+        for item in context["practice_models"]
+    ] + [seminar_event(seminar, request) for seminar in context["upcoming_seminars"]]
+    for part in parts:
+        part.pop("@context", None)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "CollectionPage",
+        "name": theme.name,
+        "url": url,
+        "inLanguage": context["page"].locale.language_code,
+        "about": _defined_term(theme, url, index_url),
+        "isPartOf": {"@type": "CollectionPage", "url": index_url},
+    }
+    if theme.description:
+        data["description"] = theme.description
+    if parts:
+        data["hasPart"] = parts
+    return data

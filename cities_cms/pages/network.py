@@ -16,6 +16,7 @@ from ..conf import settings
 from ..extensions import first_value
 from ..translation.fields import synchronised, synchronised_overridable
 from .mixins import SummaryMixin, tabbed
+from .themes import ThemePagesMixin
 
 
 def _received_copies():
@@ -237,7 +238,8 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         return [by_pk[pk] for pk in pks if pk in by_pk]
 
 
-class NetworkHomePage(AbstractNetworkHomePage, Page):
+class NetworkHomePage(ThemePagesMixin, AbstractNetworkHomePage, Page):
+    # The theme landing pages are its routes (/themes/, /themes/<key>/): cities_cms.pages.themes
     template = "cities_cms/pages/network_home_page.html"
     subpage_types = [
         "cities_cms.CityIndexPage",

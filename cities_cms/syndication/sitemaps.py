@@ -87,7 +87,14 @@ class PageSitemap(WagtailSitemap):
         return urls
 
 
-SITEMAPS = {"pages": PageSitemap}
+def _theme_sitemap(request):
+    # The theme pages are routes of the network home, not pages (cities_cms.pages.themes).
+    from ..pages.themes import ThemeSitemap
+
+    return ThemeSitemap(request)
+
+
+SITEMAPS = {"pages": PageSitemap, "themes": _theme_sitemap}
 
 
 def _sitemaps(request):

@@ -77,6 +77,48 @@ def localized_themes(context, themes):
 
 
 @register.simple_tag(takes_context=True)
+def theme_links(context, themes):
+    """The given themes named in the page's language, each with its landing page:
+    ``[{name, url, lang}]`` (``lang`` where the name is not translated yet).
+    """
+    from ..pages.themes import theme_urls
+
+    named = localized_themes(context, themes)
+    page = context.get("page")
+    locale = languages.request_locale(page)
+    if locale is None:
+        return [{"name": theme.name, "url": "", "lang": ""} for theme in named]
+    _index, urls = theme_urls(context.get("request"), locale)
+    codes = {loc.pk: code for code, loc in languages.locales().items()}
+    return [
+        {
+            "name": theme.name,
+            "url": urls.get(theme.key, ""),
+            "lang": "" if theme.locale_id == locale.pk else codes.get(theme.locale_id, ""),
+        }
+        for theme in named
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def theme_index_url(context):
+    """The address of the theme index in the page's (or view's) language, or ""."""
+    from ..pages.themes import theme_urls
+
+    locale = languages.request_locale(context.get("page"))
+    return theme_urls(context.get("request"), locale)[0] if locale is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def theme_page_url(context, key):
+    """The address of the theme ``key``'s page in the page's (or view's) language, or ""."""
+    from ..pages.themes import theme_urls
+
+    locale = languages.request_locale(context.get("page"))
+    return theme_urls(context.get("request"), locale)[1].get(key, "") if locale else ""
+
+
+@register.simple_tag(takes_context=True)
 def query_with(context, **kwargs):
     """The current query string with some parameters replaced (e.g. for pagination links)."""
     query = context["request"].GET.copy()
@@ -129,6 +171,9 @@ def page_translations(context, page):
     addresses are relative to the request's site), except in previews.
     """
     request = context.get("request")
+    if context.get("page_languages") is not None:
+        # A route of a page that is a page of its own (a theme page): its view gives them.
+        return context["page_languages"]
     if page is not None and getattr(page, "pk", None) and hasattr(page, "get_translations"):
         return _request_cache(
             request, f"translations-{page.pk}", lambda: _page_languages(page, request)
