@@ -16,6 +16,7 @@ from wagtail.search import index
 from .. import content_cache
 from ..api.fields import CITY_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock
+from ..conf import settings
 from ..svgmap import CityMap
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
@@ -31,9 +32,15 @@ class AbstractCityIndexPage(AbstractListingPage):
     cache_unfiltered_listing = True
     filterset_class = CityFilterSet
     listing_context_name = "cities"
+    # A network has a few dozen partner cities: all of them on one page read better than
+    # pages of the listings' size (14 cities were 12 + 2). Only a far larger one is split.
+    listing_page_size = 60
 
     class Meta:
         abstract = True
+
+    def get_listing_page_size(self):
+        return max(self.listing_page_size, settings.CITIES_CMS_LISTING_PAGE_SIZE)
 
     def get_listing_queryset(self, request):
         return (

@@ -7,16 +7,29 @@ admin password, which is new on every run unless ``--password`` is given).
 import secrets
 import time
 
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from cities_cms.setup import run_setup
 from site_project.demo.federation import approve_shared_practice_models
+from site_project.demo.legal import load_legal_pages
 from site_project.demo.loader import DemoLoader
 from site_project.demo.states import load_translation_states
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
+# Workflow notifications of the demo's reviews and approvals (some 200 e-mails) are kept in
+# memory while loading, not printed by the development site's console backend: one line
+# says how many there were.
+SILENT_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def admin_url():
+    """The admin's address on this site (WAGTAILADMIN_BASE_URL, as `make demo-peer` sets)."""
+    base = getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or "http://127.0.0.1:8000"
+    return base.rstrip("/") + "/admin/"
 
 
 class Command(BaseCommand):
@@ -52,7 +65,10 @@ class Command(BaseCommand):
 
             identity.ensure_key()
             self.stdout.write(f"federation key {identity.current_identity().fingerprint}")
-        with transaction.atomic():
+        if not hasattr(mail, "outbox"):
+            mail.outbox = []
+        sent_before = len(mail.outbox)
+        with override_settings(EMAIL_BACKEND=SILENT_EMAIL_BACKEND), transaction.atomic():
             loader = DemoLoader(self.stdout)
             loader.load_media()
             home, network = loader.load_network()
@@ -62,6 +78,7 @@ class Command(BaseCommand):
             loader.load_organisations()
             loader.load_people()
             loader.load_pages(home, network)
+            load_legal_pages(loader, home)
             user_created = self.ensure_admin(username, password)
             load_translation_states(loader.count, self.admin)
             # The shared practice models, approved for the network: the feed serves them.
@@ -76,10 +93,12 @@ class Command(BaseCommand):
         )
         for line in loader.count.lines():
             self.stdout.write(line)
+        held = len(mail.outbox) - sent_before
+        self.stdout.write(f"  notification e-mails held back while loading: {held}")
         self.stdout.write(f"  took {time.monotonic() - started:.1f} s")
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Sign in to the admin:"))
-        self.stdout.write(f"  URL:      {ADMIN_URL}")
+        self.stdout.write(f"  URL:      {admin_url()}")
         self.stdout.write(f"  username: {username}" + (" (created)" if user_created else ""))
         self.stdout.write(f"  password: {password}")
 
