@@ -22,7 +22,7 @@ import uuid
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from .conf import settings
 
@@ -130,6 +130,13 @@ def connect_signals():
     for signal in (post_save, post_delete):
         signal.connect(_invalidate_on_model_change, dispatch_uid=uid)
     m2m_changed.connect(_invalidate_on_m2m_change, dispatch_uid=uid)
+    # A deploy runs ``migrate``: what the previous code rendered (pages, fragments) ends with it.
+    post_migrate.connect(_invalidate_after_migrate, dispatch_uid=uid)
+
+
+def _invalidate_after_migrate(sender, **kwargs):
+    if sender.name == "cities_cms":  # once per migrate, not once per app
+        invalidate()
 
 
 # Cached equivalents of Wagtail queries ------------------------------------------------------

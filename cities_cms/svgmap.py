@@ -150,6 +150,14 @@ class CityMap:
         return self._points
 
     @property
+    def fragment_key(self):
+        """What the drawn map depends on besides content and language (which end the cached
+        copy anyway): the view, the cities and the highlighted one (``{% shared_fragment %}``
+        in includes/city_map.html renders a map once per content generation)."""
+        highlight = getattr(self.highlight, "translation_key", None)
+        return (self.view, tuple(getattr(c, "pk", None) for c in self.cities), str(highlight))
+
+    @property
     def outside(self):
         """Cities without coordinates or outside the map's bounds (listed, not drawn)."""
         drawn = {id(p.city) for p in self.points}

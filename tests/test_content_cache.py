@@ -164,3 +164,13 @@ def test_the_site_of_a_request_comes_from_the_cache_and_follows_its_changes(clie
     assert content_cache.find_site(request).site_name == "Renamed network"
     # A host that ALLOWED_HOSTS refuses is answered 400 and never cached.
     assert client.get("/", HTTP_HOST="evil.invalid").status_code == 400
+
+
+def test_a_deploy_ends_the_generation():
+    """A deploy runs ``migrate``: pages and fragments rendered by the previous code (another
+    map, another template) must not outlive it in a cache shared across the deploy."""
+    from django.core.management import call_command
+
+    before = content_cache.generation()
+    call_command("migrate", verbosity=0)
+    assert content_cache.generation() != before

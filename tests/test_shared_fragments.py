@@ -200,3 +200,28 @@ def test_breadcrumbs_follow_a_renamed_parent(client, site_tree):
     site_tree.cities.save_revision().publish()
     trail = part(client.get(city.url).content.decode(), "nav", "cc-breadcrumbs cc-container")
     assert ">Partner cities of the network<" in trail
+
+
+def test_the_map_is_drawn_once_per_generation_and_follows_changes(client, site_tree, monkeypatch):
+    """The partner map (33 KB of SVG, its labels placed around each other) is drawn once per
+    content generation for each view: the home's and each city page's (highlighted) apart."""
+    from cities_cms.svgmap import CityMap
+
+    city = make_city(site_tree.cities, title="Jelgava", latitude=56.65, longitude=23.72)
+    drawn = []
+    points = CityMap.points.fget
+    monkeypatch.setattr(CityMap, "points", property(lambda self: drawn.append(1) or points(self)))
+
+    def map_html(url):
+        html = client.get(url).content.decode()
+        return html[html.index('<figure class="cc-map"') : html.index("</figure>")]
+
+    home = map_html("/")
+    calls = len(drawn)
+    assert "Jelgava" in home and 'aria-current="page"' not in home
+    assert map_html("/") == home and len(drawn) == calls  # from the cache
+    own = map_html(city.url)
+    assert 'aria-current="page"' in own  # the city page's own map, not the home's
+    city.title = "Jelgava pilsēta"
+    city.save_revision().publish()
+    assert "Jelgava pilsēta" in map_html("/")  # the next request after publishing
