@@ -105,6 +105,8 @@ def document_list_preview():
 
 
 def page_cards_preview():
+    from wagtail.models import Page
+
     from cities_cms.pages import CityPage, PracticeModelPage, SeminarPage
 
     pages = []
@@ -112,6 +114,8 @@ def page_cards_preview():
         found = _in_editor_language(model.objects.live()).order_by("pk").first()
         if found is not None:
             pages.append(found)
+    if not pages:  # a new site: its section pages (the site root's children)
+        pages = list(_in_editor_language(Page.objects.live().filter(depth=3)).order_by("path")[:3])
     return {"heading": _("Read more"), "pages": pages}
 
 
