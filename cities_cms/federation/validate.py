@@ -8,7 +8,7 @@ What this instance cannot use is dropped with a warning rather than refused, sin
 be newer than us: unknown fields, locales this site lacks, values outside an enumeration of
 ``fields`` or of a stakeholder, images of other types, blocks whose value does not follow
 their type. Rich text fields are sanitised here; rich text inside blocks when the blocks are
-converted (``importer.py``), where the block definitions say which values are rich text.
+converted (``importer/blocks.py``), where the block definitions say which values are rich text.
 """
 
 import json

@@ -1,7 +1,7 @@
 """Signed documents about content: a practice model and its tombstone (docs §4), the envelope.
 
 ``outbound.py`` builds these objects, ``validate.py`` checks what arrives against them and
-``importer.py`` reads the result; the published JSON Schema is generated from them.
+``importer/`` reads the result; the published JSON Schema is generated from them.
 """
 
 from typing import Annotated, Any, Literal

@@ -26,7 +26,7 @@ CODES = {
     "bad-signature": "a signature that does not verify",
     "bad-key": "a public key that is not 32 base64url bytes",
     "wrong-key": "signed with a key other than the one pinned",
-    # documents (importer.py)
+    # documents (importer/)
     "unknown-author": "a document whose author is not an approved peer",
     "own-document": "a document written by this instance",
     "conflict": "a document reusing the id of a local page",

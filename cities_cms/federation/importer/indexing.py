@@ -1,0 +1,129 @@
+"""Search and reference index entries once per document (or feed page), not once per save."""
+
+import logging
+import threading
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
+
+from ...pages import PracticeModelPage
+
+logger = logging.getLogger(__name__)
+
+
+# --- indexing once per document -------------------------------------------------------------
+#
+# Each save of a page or an image normally updates the search index (modelsearch's post_save
+# handler) and the reference index (Wagtail's) at once: Wagtail's create-then-publish path
+# saves a page two or three times, and the SQLite backend recomputes its title norms over the
+# whole index every time. While a document is imported, both are deferred and done once per
+# object, in bulk: at the end of the document when it is imported alone, at the end of the
+# feed page in a sync run (sync.py; a run that dies before re-indexes the page's documents
+# when it is fetched again, as their outcome is then "unchanged").
+
+_deferred = threading.local()
+_install_lock = threading.Lock()
+_installed = False
+
+
+def _post_save_or_defer(sender, instance, **kwargs):
+    """modelsearch's post_save handler, unless this thread defers indexing."""
+    from modelsearch import signal_handlers
+
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None and not kwargs.get("raw", False):
+        pending.setdefault(instance._meta.model, set()).add(instance.pk)
+        return
+    signal_handlers.post_save_signal_handler(instance, sender=sender, **kwargs)
+
+
+def _install_search_deferral():
+    """Route modelsearch's post_save handler through :func:`_post_save_or_defer` (the same
+    behaviour in every thread that does not defer). Done once per process."""
+    global _installed
+    if _installed:
+        return
+    with _install_lock:
+        if _installed:
+            return
+        from modelsearch import index, signal_handlers
+
+        for model in index.get_indexed_models():
+            if post_save.disconnect(signal_handlers.post_save_signal_handler, sender=model):
+                post_save.connect(
+                    _post_save_or_defer,
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"cities_cms_federation_index_{model._meta.label_lower}",
+                )
+        _installed = True
+
+
+@contextmanager
+def deferred_indexing():
+    """Collect the search-indexed objects saved in this block (this thread only) and index
+    them, and update their reference index entries, once each when the block succeeds."""
+    _install_search_deferral()
+    pending = {}
+    outer = getattr(_deferred, "pending", None)
+    _deferred.pending = pending
+    try:
+        if outer is None:
+            with disable_reference_index_auto_update():  # not re-entrant: outermost only
+                yield pending
+        else:
+            yield pending
+    finally:
+        _deferred.pending = outer
+    if outer is not None:  # nested: the outer block indexes
+        for model, pks in pending.items():
+            outer.setdefault(model, set()).update(pks)
+        return
+    flush_index(pending)
+
+
+def defer_copies(global_ids):
+    """Add the pages of these copies to the pending index updates of this thread."""
+    pending = getattr(_deferred, "pending", None)
+    if pending is None or not global_ids:
+        return
+    pks = PracticeModelPage.objects.filter(translation_key__in=list(global_ids)).values_list(
+        "pk", flat=True
+    )
+    pending.setdefault(PracticeModelPage, set()).update(pks)
+
+
+@transaction.atomic
+def flush_index(pending: dict):
+    """Search index (one ``add_bulk`` per model and backend) and reference index of the
+    objects in ``pending`` ({model: {pk}})."""
+    from modelsearch.backends import get_search_backends_with_name
+
+    by_model = {}
+    for model, pks in pending.items():
+        for obj in model.get_indexed_objects().filter(pk__in=pks):
+            indexed = obj.get_indexed_instance()
+            if indexed is not None:
+                by_model.setdefault(type(indexed), []).append(indexed)
+    for model, objects in by_model.items():
+        if ReferenceIndex.is_indexed(model._meta.model):
+            for obj in objects:
+                ReferenceIndex.create_or_update_for_object(obj)
+        for name, backend in get_search_backends_with_name(with_auto_update=True):
+            try:
+                backend.add_bulk(model, objects)
+            except Exception:
+                # As modelsearch does: an external index that is down must not lose the
+                # import; a database backend's error aborts the transaction anyway.
+                logger.exception("Indexing %s imported objects in %r failed", len(objects), name)
+                if not backend.catch_indexing_errors:
+                    raise
+
+
+def _deferred_add(instance):
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None:
+        pending.setdefault(instance._meta.model, set()).add(instance.pk)

@@ -1,0 +1,362 @@
+"""Applying a validated document to the page tree: where copies go, their fields, images,
+revisions, aliases, and withdrawal.
+"""
+
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from wagtail.coreutils import find_available_slug
+from wagtail.log_actions import log as log_action
+from wagtail.models import Locale, Page, Revision
+
+from ...conf import settings
+from ...pages import CityPage, PracticeModelIndexPage, PracticeModelPage
+from ...pages.practice import Stakeholder
+from ...snippets import Theme
+from .. import media as media_module
+from ..schema import RICH_TEXT_FIELDS, STREAM_FIELDS, ProtocolError
+from ..validate import CleanDocument
+from .blocks import BlockImporter
+from .indexing import _deferred_add
+
+# --- where copies go ------------------------------------------------------------------------
+
+
+def federation_parent() -> PracticeModelIndexPage:
+    """``CITIES_CMS_FEDERATION_PARENT`` (page id or URL path) or the first practice model
+    index of the default locale."""
+    configured = settings.CITIES_CMS_FEDERATION_PARENT
+    queryset = PracticeModelIndexPage.objects.all()
+    page = None
+    if configured not in (None, ""):
+        if isinstance(configured, int) or str(configured).isdigit():
+            page = queryset.filter(pk=int(configured)).first()
+        else:
+            from wagtail.models import Site
+
+            site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+            if site is not None:
+                path = site.root_page.url_path.rstrip("/") + "/" + str(configured).strip("/")
+                page = queryset.filter(url_path=path.rstrip("/") + "/").first()
+        if page is None:
+            raise ProtocolError(
+                "no-parent",
+                _("CITIES_CMS_FEDERATION_PARENT (%(value)s) is not a practice model index.")
+                % {"value": configured},
+            )
+        return page
+    page = queryset.filter(locale=Locale.get_default()).order_by("path").first()
+    if page is None:
+        raise ProtocolError("no-parent", _("This site has no practice model index to import into."))
+    return page
+
+
+def parent_in(parent, locale):
+    """The parent's translation into ``locale``, created as an alias (with its ancestors) if
+    missing, as wagtail-localize's synchronised trees would have."""
+    if parent.locale_id == locale.pk:
+        return parent
+    translated = parent.get_translation_or_none(locale)
+    if translated is None:
+        translated = parent.copy_for_translation(locale, copy_parents=True, alias=True)
+    return translated.specific
+
+
+class ImportCache:
+    """Look-ups that do not change while a sync run imports one feed page: locales, the
+    parent index in each locale, themes by key, local cities, the images' collection.
+
+    ``sync_peer`` makes one per feed page (staleness is bounded by a page); a lone
+    ``import_envelope`` call gets its own. :meth:`reset` forgets everything a rolled-back
+    document may have created (an alias parent, the collection).
+    """
+
+    def __init__(self):
+        self._locales = None
+        self._default = None
+        self._root_parent = None
+        self._parents = {}  # locale pk -> parent index in that locale
+        self._themes = {}  # (keys, locale pk) -> [Theme]
+        self._cities = {}  # (name, country, locale pk) -> CityPage | None
+        self._collection = None
+        self._own = None
+
+    def reset(self):
+        self._root_parent = None
+        self._parents = {}
+        self._collection = None
+
+    def own_identity(self):
+        """(base_url, key id) of this instance: asked once, not once per document (its
+        address may come from the default Site, a query)."""
+        if self._own is None:
+            from .authors import own_identity
+
+            self._own = own_identity()
+        return self._own
+
+    def locales(self) -> dict:
+        if self._locales is None:
+            self._locales = {loc.language_code: loc for loc in Locale.objects.all()}
+        return self._locales
+
+    def default_locale(self):
+        if self._default is None:
+            self._default = Locale.get_default()
+        return self._default
+
+    def parent_in(self, locale):
+        if self._root_parent is None:
+            self._root_parent = federation_parent()
+        if locale.pk not in self._parents:
+            self._parents[locale.pk] = parent_in(self._root_parent, locale)
+        return self._parents[locale.pk]
+
+    def themes(self, keys, locale):
+        key = (tuple(keys), locale.pk)
+        if key not in self._themes:
+            self._themes[key] = _themes_for(keys, locale, self.default_locale())
+        return self._themes[key]
+
+    def city(self, origin_city, locale):
+        if not origin_city or not origin_city.get("name"):
+            return None
+        key = (origin_city["name"], origin_city.get("country"), locale.pk)
+        if key not in self._cities:
+            self._cities[key] = _city_for(origin_city, locale)
+        return self._cities[key]
+
+    def collection(self):
+        if self._collection is None:
+            self._collection = media_module.collection()
+        return self._collection
+
+
+# The wire's text fields but ``slug``: a copy's slug is made free under its parent (_slug).
+TEXT_FIELDS = ("title", "search_description", "summary", "staff", "duration")
+
+
+def _city_for(origin_city, locale):
+    if not origin_city or not origin_city.get("name"):
+        return None
+    city = (
+        CityPage.objects.filter(title__iexact=origin_city["name"], country=origin_city["country"])
+        .order_by("pk")
+        .first()
+    )
+    if city is None:
+        return None
+    translated = city.get_translation_or_none(locale) if city.locale_id != locale.pk else city
+    return translated or city
+
+
+def _themes_for(keys, locale, default=None):
+    if not keys:
+        return []
+    themes = {t.key: t for t in Theme.objects.filter(key__in=keys, locale=locale)}
+    if len(themes) < len(keys):
+        default = default or Locale.get_default()
+        if default.pk != locale.pk:
+            for theme in Theme.objects.filter(key__in=keys, locale=default):
+                themes.setdefault(theme.key, theme)
+    return [themes[key] for key in keys if key in themes]
+
+
+def _fill(page, clean: CleanDocument, code, locale, images, warnings, cache):
+    data = clean.locales[code]
+    for name in TEXT_FIELDS:
+        setattr(page, name, data[name])
+    for name in RICH_TEXT_FIELDS:
+        setattr(page, name, data[name])
+    fields = clean.fields
+    page.status = fields["status"]
+    page.start_year = fields["start_year"]
+    page.end_year = fields["end_year"]
+    page.evidence_level = fields["evidence_level"]
+    page.budget = fields["budget"]
+    page.licence = clean.licence
+    page.shared = False  # copies are never re-shared
+    page.contact = None
+    page.city = cache.city(clean.origin["city"], locale)
+    listing = data["listing_image"]
+    page.listing_image = images.get(listing["media"]) if listing else None
+    for name in STREAM_FIELDS:
+        stream_block = page._meta.get_field(name).stream_block
+        importer = BlockImporter(images, warnings, f"{code}.{name}")
+        setattr(page, name, importer.stream(stream_block, data[name], top=True))
+    page.themes.set(cache.themes(clean.themes, locale))
+    page.stakeholders = [
+        Stakeholder(
+            kind=item["kind"],
+            name=item["name"],
+            contribution=item["contribution"],
+            locale=locale,
+            sort_order=index,
+        )
+        for index, item in enumerate(data["stakeholders"])
+    ]
+
+
+def _slug(parent, data, page_id=None):
+    requested = slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
+    return find_available_slug(parent, requested, ignore_page_id=page_id)
+
+
+def _publish(page):
+    revision = page.save_revision(clean=False, log_action=False)
+    revision.publish(skip_permission_checks=True)
+
+
+def _store_images(clean, downloaded, cache):
+    """ref -> Image for every media item: already received ones, then new ones."""
+    images_by_hash = media_module.existing(item["sha256"] for item in clean.media)
+    target = None
+    for item in clean.media:
+        if item["sha256"] in images_by_hash:
+            continue
+        got = downloaded.get(item["sha256"])
+        if got is None:  # downloaded by another run meanwhile? it would be in images_by_hash
+            raise ProtocolError(
+                "image-refused", _("An image could not be fetched."), global_id=clean.id
+            )
+        target = target or cache.collection()
+        title = next(iter(item["alt"].values()), "") or item["credit"] or item["ref"]
+        images_by_hash[item["sha256"]] = media_module.store(
+            got, title=title, target_collection=target
+        )
+    return {item["ref"]: images_by_hash[item["sha256"]] for item in clean.media}
+
+
+# Fields of a page that point at other rows this importer itself looked up (locale, city,
+# image, content type) or that the tree sets: validated by construction, not by a query each.
+_NOT_CLEANED = None
+
+
+def _fields_to_clean_exclude():
+    global _NOT_CLEANED
+    if _NOT_CLEANED is None:
+        _NOT_CLEANED = [
+            f.name
+            for f in PracticeModelPage._meta.concrete_fields
+            if f.is_relation or f.name in ("path", "depth", "numchild", "url_path")
+        ]
+    return _NOT_CLEANED
+
+
+def _create_page(clean, code, locale, parent, images, warnings, cache, now):
+    """A new live copy in one locale with a single revision, as Wagtail's create-then-publish
+    leaves it (live, live and latest revision, first/last published, an audit log entry),
+    in one insert and one update instead of three saves. ``page_published`` is not sent: its
+    receivers here are cities_cms's many-to-many sync (each copy gets its locale's themes
+    directly) and the outbound record refresh (copies are never shared); updates of copies
+    go through Wagtail's publish and send it."""
+    page = PracticeModelPage(
+        locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
+    )
+    _fill(page, clean, code, locale, images, warnings, cache)
+    page.slug = _slug(parent, clean.locales[code])
+    page.draft_title = page.title
+    page._is_site_root = False  # a new page under an index (its translation_key is new)
+    page.clean_fields(exclude=_fields_to_clean_exclude())
+    parent.add_child(instance=page)  # saved as a draft first: no full_clean queries
+    # The revision holds the page as published (as Wagtail's publish leaves it).
+    page.live = True
+    page.first_published_at = page.last_published_at = now
+    revision = Revision.objects.create(
+        content_object=page,
+        base_content_type=page.get_base_content_type(),
+        content=page.serializable_data(),
+        object_str=str(page),
+    )
+    published = {
+        "live": True,
+        "has_unpublished_changes": False,
+        "first_published_at": now,
+        "last_published_at": now,
+        "live_revision": revision,
+        "latest_revision": revision,
+        "latest_revision_created_at": revision.created_at,
+        "draft_title": page.title,
+    }
+    PracticeModelPage.objects.filter(pk=page.pk).update(**published)
+    for name, value in published.items():
+        setattr(page, name, value)
+    # The page's search and reference index entries follow at the end of the document
+    # (deferred_indexing): the update above sends no signal.
+    _deferred_add(page)
+    log_action(instance=page, action="wagtail.publish", revision=revision, content_changed=True)
+    return page
+
+
+def _sync_aliases(page):
+    """Aliases in the locales synchronised from ``page``'s locale (wagtail-localize's
+    synctree does the same when an editor creates a page)."""
+    try:
+        from wagtail_localize.models import LocaleSynchronization
+    except ImportError:  # pragma: no cover - wagtail-localize is a dependency
+        return
+    pending = [page]
+    while pending:
+        source = pending.pop()
+        for locale in Locale.objects.filter(
+            pk__in=LocaleSynchronization.objects.filter(sync_from_id=source.locale_id).values(
+                "locale_id"
+            )
+        ):
+            if Page.objects.filter(translation_key=source.translation_key, locale=locale).exists():
+                continue
+            if source.get_parent().get_translation_or_none(locale) is None:
+                continue
+            pending.append(source.copy_for_translation(locale, copy_parents=True, alias=True))
+
+
+def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None:
+    locales = {code: loc for code, loc in cache.locales().items() if code in clean.locales}
+    default_code = cache.default_locale().language_code
+    order = sorted(
+        (code for code in clean.locales if code in locales),
+        key=lambda c: (c != default_code, c != clean.source_locale, c),
+    )
+    existing = {
+        page.locale_id: page
+        for page in PracticeModelPage.objects.filter(translation_key=clean.id).select_related(
+            "locale"
+        )
+    }
+    first_created = None
+    now = timezone.now()
+    for code in order:
+        locale = locales[code]
+        page = existing.get(locale.pk)
+        if page is None:
+            page = _create_page(
+                clean, code, locale, cache.parent_in(locale), images, warnings, cache, now
+            )
+            if first_created is None:
+                first_created = page
+            continue
+        else:
+            if page.alias_of_id:
+                # An alias (synchronised trees): it becomes a real translation.
+                page.alias_of_id = None
+                page.save(update_fields=["alias_of_id"], clean=False)
+                page = PracticeModelPage.objects.get(pk=page.pk)
+            _fill(page, clean, code, locale, images, warnings, cache)
+            page.slug = _slug(page.get_parent(), clean.locales[code], page.pk)
+            page.full_clean()
+        _publish(page)
+    # A locale the new version no longer has: its page goes offline (not a tombstone).
+    for page in existing.values():
+        if page.locale.language_code not in clean.locales and not page.alias_of_id and page.live:
+            page.unpublish(log_action=False)
+    if first_created is not None and not existing:
+        _sync_aliases(first_created)
+
+
+def _withdraw(global_id):
+    for page in PracticeModelPage.objects.filter(translation_key=global_id, live=True).order_by(
+        "-alias_of_id"
+    ):
+        page.refresh_from_db()
+        if page.live:
+            page.unpublish(log_action=False)
