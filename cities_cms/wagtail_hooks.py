@@ -7,6 +7,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from . import dashboard
 from .branding import BrandingText
 from .snippets import Organisation, Person, Theme
 from .translation import drafts as translation_drafts
@@ -103,3 +104,16 @@ def only_the_sites_languages(page, request, serve_args, serve_kwargs):
 
     if not language_is_served():
         raise Http404("This site has no pages in this language.")
+
+
+# The dashboard for each role (cities_cms.dashboard); the optional apps add their own panels.
+hooks.register("construct_homepage_summary_items", dashboard.construct_summary_items)
+hooks.register("construct_homepage_panels", dashboard.construct_panels)
+
+
+@hooks.register("insert_global_admin_css")
+def admin_css():
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    return format_html('<link rel="stylesheet" href="{}">', static("cities_cms/css/admin.css"))

@@ -96,3 +96,12 @@ def test_seminar_registration_only_with_its_app(client, admin_client, pages):
 def test_federation_endpoints_only_with_its_app(client, db):
     status = client.get("/.well-known/cities-cms.json").status_code
     assert status != 404 if FEDERATION else status == 404
+
+
+def test_dashboard_panels_only_with_their_apps(admin_client, db):
+    """Upcoming seminars come with registration, peers with federation; the core's panels
+    are there in every profile."""
+    html = admin_client.get("/admin/").content.decode()
+    assert 'id="cc_drafts-section"' in html
+    assert ('id="cc_seminars-section"' in html) == REGISTRATION
+    assert ('id="cc_peers-section"' in html) == FEDERATION

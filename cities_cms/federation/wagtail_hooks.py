@@ -107,5 +107,6 @@ def periodic_tasks():
     ]
 
 
-# The editor's "Sharing with partners" page of a practice model registers its own hooks.
-from . import sharing  # noqa: E402, F401
+# The editor's "Sharing with partners" page of a practice model and the coordinators'
+# dashboard panel (peers that need attention) register their own hooks.
+from . import dashboard, sharing  # noqa: E402, F401

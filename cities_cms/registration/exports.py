@@ -4,6 +4,7 @@ import csv
 import io
 
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -15,6 +16,15 @@ def _safe(value):
     if text and text[0] in "=+-@\t\r":
         return "'" + text
     return text
+
+
+def iso_8601(value):
+    """``value`` as ISO 8601 in the site's time zone, with its offset: 2026-03-12T14:42:05+01:00.
+
+    An export is read by programs and people in other countries: neither the editor's date
+    order nor a time without its zone would be read right everywhere.
+    """
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
 
 
 def rows(settings_obj, registrations):
@@ -48,7 +58,7 @@ def rows(settings_obj, registrations):
             registration.needs,
             *(answers.get(q, "") for q in questions),
             registration.language,
-            registration.created_at.strftime("%Y-%m-%d %H:%M"),
+            iso_8601(registration.created_at),
             attended,
         ]
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import admin_views
+from . import admin_views, dashboard
 
 
 @hooks.register("register_admin_urls")
@@ -58,3 +58,7 @@ def periodic_tasks():
     from .tasks import purge_registrations
 
     return [Periodic("registration-retention-purge", timedelta(days=1), purge_registrations)]
+
+
+# Upcoming seminars and their places left on everyone's dashboard (cities_cms.dashboard).
+hooks.register("construct_homepage_panels", dashboard.construct_panels)

@@ -154,9 +154,16 @@ class TranslationStatusView(WagtailAdminTemplateMixin, TemplateView):
             raise Http404(_("There is no such page of results.")) from exc
         query = self.request.GET.copy()
         query.pop("p", None)
+        # One language chosen: its column beside the source, which fits a tablet.
+        shown = [source_locale, chosen_locale] if chosen_locale else locales
+        shown_ids = [locale.pk for locale in shown]
+        for row in page_obj.object_list:
+            row.shown_cells = [cell for cell in row.cells if cell.locale.pk in shown_ids]
+        status.attach_urls(page_obj.object_list, self.request)
         context.update(
             form=form,
             locales=locales,
+            shown_locales=shown,
             source_locale=source_locale,
             rows=page_obj.object_list,
             page_obj=page_obj,

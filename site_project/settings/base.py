@@ -188,6 +188,9 @@ WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = "Europe/Warsaw"
 USE_I18N = True
+# English dates as Europe writes them (12/03/2026 is 12 March; 14:42, not 2:42 p.m.): the
+# package's corrections of Django's US "en" formats (cities_cms/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["cities_cms.formats"]
 USE_TZ = True
 
 STATIC_ROOT = VAR_DIR / "static"
