@@ -17,9 +17,11 @@ sites should configure a shared cache (Redis, Memcached or the database cache); 
 setting to 0 to turn this cache off.
 """
 
+import contextlib
 import functools
 import uuid
 
+from asgiref.local import Local
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
@@ -33,12 +35,43 @@ _MISSING = object()
 _watched = set()  # models that sub-apps add with ``watch`` (registrations, federated copies)
 
 
+# One request reads each value once: the generation and the values it asked for are kept for
+# the rest of the request (``request_memo``, entered by the page cache's middleware), so the
+# thirty-odd reads of a page cost one cache read each, not two plus unpickling every time.
+# Outside a request (the task worker, commands) every call reads the cache.
+_local = Local()
+
+
+@contextlib.contextmanager
+def request_memo():
+    previous = getattr(_local, "memo", None)
+    _local.memo = {}
+    try:
+        yield
+    finally:
+        _local.memo = previous
+
+
+def _memo():
+    return getattr(_local, "memo", None)
+
+
+def _forget_memo():
+    if _memo() is not None:
+        _local.memo = {}
+
+
 def generation():
     """The current generation (a new one after any change to content)."""
+    memo = _memo()
+    if memo is not None and GENERATION in memo:
+        return memo[GENERATION]
     generation = cache.get(GENERATION)
     if generation is None:
         generation = uuid.uuid4().hex
         cache.set(GENERATION, generation, None)
+    if memo is not None:
+        memo[GENERATION] = generation
     return generation
 
 
@@ -48,10 +81,15 @@ def get_or_compute(name, compute):
     if not timeout:
         return compute()
     key = f"cities_cms.content.{generation()}.{name}"
+    memo = _memo()
+    if memo is not None and key in memo:
+        return memo[key]
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = compute()
         cache.set(key, value, timeout)
+    if memo is not None:
+        memo[key] = value
     return value
 
 
@@ -63,9 +101,11 @@ def invalidate(**kwargs):
     """
     ended = cache.get(GENERATION)
     cache.delete(GENERATION)
+    _forget_memo()
 
     def after_commit():
         cache.delete(GENERATION)
+        _forget_memo()
         if ended is not None:
             from .page_cache import generation_ended
 

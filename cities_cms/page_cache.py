@@ -170,6 +170,10 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        with content_cache.request_memo():  # each cached value read once per request
+            return self._serve(request)
+
+    def _serve(self, request):
         if not enabled() or not _request_is_cacheable(request):
             content_cache.find_site(request)
             response = self.get_response(request)

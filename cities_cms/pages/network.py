@@ -270,7 +270,10 @@ class NetworkHomePage(ThemePagesMixin, AbstractNetworkHomePage, Page):
         count = settings.CITIES_CMS_HOME_HIGHLIGHTS
         # Cached with the content: the query reads every page of the network to find them.
         cities = (
-            content_cache.get_or_compute(f"home-cities.{self.pk}", lambda: list(self.get_cities()))
+            content_cache.get_or_compute(
+                f"home-cities.{self.pk}",
+                lambda: list(self.get_cities().defer_streamfields()),  # read on every request
+            )
             if self.pk
             else list(self.get_cities())
         )
