@@ -3,7 +3,8 @@
 - Translation status at 1280 px (Wagtail's sidebar open): every language column inside the
   page, nothing to scroll sideways. At 820 px (a tablet) and 390 px the languages may scroll
   sideways inside their region, and the page column stays where it was (sticky).
-- The federation's peers table at 1280 px: every column inside the page.
+- The federation's peers table at 1280 px, and a seminar's registrations in Latvian (long
+  words): every column inside the page.
 - The dashboard of a superuser, the matrix and the peers table pass axe-core (WCAG 2.1 AA).
 """
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from cities_cms.federation.models import Peer, PeerStatus
 
-from ..utils import build_site, make_practice_model
+from ..utils import build_site, make_practice_model, make_seminar
 from .axe import format_violations, run_axe
 from .pages_conftest import ensure_wagtail_baseline
 
@@ -69,7 +70,22 @@ def test_admin_screens_fit(page, live_server, external_requests):
         next_push_at=timezone.now(),
         next_retry_at=timezone.now(),
     )
-    get_user_model().objects.create_superuser("admin", "admin@example.org", PASSWORD)
+    seminar = make_seminar(tree.seminars, title="Monitoring change")
+    from cities_cms.registration.models import Registration, RegistrationSettings
+
+    settings_obj = RegistrationSettings.objects.create(seminar=seminar, is_open=True)
+    for number in range(3):
+        Registration.objects.create(
+            settings=settings_obj,
+            status=Registration.Status.CONFIRMED,
+            name=f"Anna Kalniņa {number}",
+            email=f"anna.kalnina.{number}@daugavpils.example.org",
+            organisation="Daugavpils valstspilsētas pašvaldība",
+            needs="Vegetarian lunch",
+            language="lv",
+            consent_at=timezone.now(),
+        )
+    admin = get_user_model().objects.create_superuser("admin", "admin@example.org", PASSWORD)
     base = live_server.url
     problems = []
 
@@ -102,6 +118,19 @@ def test_admin_screens_fit(page, live_server, external_requests):
     )
     assert overflow <= 1, f"the peers table scrolls sideways at 1280 px by {overflow} px"
     problems += [f"peers: {format_violations(v)}" for v in [run_axe(page)] if v]
+
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(admin)
+    profile.preferred_language = "lv"
+    profile.save()
+    page.goto(f"{base}/admin/registrations/seminar/{seminar.pk}/")
+    overflow = page.evaluate(
+        "() => { const r = document.querySelector('.cc-admin-scroll');"
+        " return r.scrollWidth - r.clientWidth; }"
+    )
+    assert overflow <= 1, f"the registrations scroll sideways at 1280 px by {overflow} px"
+    problems += [f"registrations: {format_violations(v)}" for v in [run_axe(page)] if v]
 
     assert external_requests == []
     assert not problems, "\n".join(problems)
