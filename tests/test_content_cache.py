@@ -174,3 +174,21 @@ def test_a_deploy_ends_the_generation():
     before = content_cache.generation()
     call_command("migrate", verbosity=0)
     assert content_cache.generation() != before
+
+
+def test_a_request_reads_each_value_once_and_sees_its_own_changes(monkeypatch):
+    from django.core.cache import cache
+
+    content_cache.get_or_compute("test.memo", lambda: "stored")
+    reads = []
+    get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or get(*a, **k))
+    with content_cache.request_memo():
+        for _ in range(3):
+            assert content_cache.get_or_compute("test.memo", lambda: "computed") == "stored"
+        assert len(reads) == 2  # the generation and the value, once each
+        content_cache.invalidate()  # a change made by this request
+        assert content_cache.get_or_compute("test.memo", lambda: "computed") == "computed"
+    reads.clear()
+    content_cache.get_or_compute("test.memo", lambda: "again")
+    assert len(reads) == 2  # outside a request: every call reads the cache
