@@ -96,6 +96,7 @@ def test_index_lists_every_theme_with_its_counts_and_links(client, data):
     html = response.content.decode()
     assert '<html lang="en"' in html
     assert '<h1 class="cc-page-title">Themes</h1>' in html
+    assert '<a href="/themes/" aria-current="page">Themes</a>' in html  # the breadcrumb
     for theme in Theme.objects.filter(locale=data.home.locale):
         assert f'href="/themes/{theme.key}/"' in html
     housing = html[html.index('href="/themes/housing/"') :]

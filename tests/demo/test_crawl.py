@@ -84,12 +84,29 @@ class Crawl:
         for url, page in self.pages_by_url.items():
             source = page.alias_of if page.alias_of_id else page
             self.content_language[url] = locale_codes.get(source.locale_id)
+        self.add_theme_routes()
         self.site_texts = {
             code: (bool(name), bool(footer))
             for code, name, footer in BrandingText.objects.values_list(
                 "locale__language_code", "site_name", "footer_text"
             )
         }
+
+    def add_theme_routes(self):
+        """Theme pages are routes of the network home (cities_cms.pages.themes), not pages:
+        the index's link says "Themes" in the page's language, a theme's its name in the
+        language of its text (the default language's until the theme is translated)."""
+        from wagtail.models import Locale
+
+        from cities_cms.pages import NetworkHomePage
+        from cities_cms.pages.themes import route_url, themes_for_locale
+
+        codes = {locale.pk: locale.language_code for locale in Locale.objects.all()}
+        for home in NetworkHomePage.objects.live().select_related("locale"):
+            index = route_url(home, None, "themes")
+            self.content_language[index] = home.locale.language_code
+            for key, theme in themes_for_locale(home.locale).items():
+                self.content_language[f"{index}{key}/"] = codes.get(theme.locale_id)
 
     # the queue ---------------------------------------------------------------------------
 
