@@ -24,7 +24,9 @@ from cities_cms.federation.signing import sign_document
 
 PARTNER_URL = "https://havenwaard.example"
 PARTNER_CITY = {"name": "Havenwaard", "country": "NL"}
-VERSION = 1
+# 2: the documents say how their results are known ("described": evidence_level was "",
+# which the protocol schema does not allow); a demo built before takes the new version.
+VERSION = 2
 NAMESPACE = uuid.UUID("0b7c1d4e-5a1f-4c3e-9f0a-6d2b8e4c1a77")
 
 
@@ -163,7 +165,7 @@ def documents(identity: Identity) -> list[dict]:
                     "status": status,
                     "start_year": start_year,
                     "end_year": None,
-                    "evidence_level": "",
+                    "evidence_level": "described",
                     "budget": None,
                 },
                 "locales": {
