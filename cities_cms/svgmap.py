@@ -150,6 +150,11 @@ class CityMap:
         return self._points
 
     @property
+    def has_lead(self):
+        """Whether the lead partner is drawn (the legend names it only then)."""
+        return any(point.is_lead for point in self.points)
+
+    @property
     def fragment_key(self):
         """What the drawn map depends on besides content and language (which end the cached
         copy anyway): the view, the cities and the highlighted one (``{% shared_fragment %}``

@@ -180,3 +180,11 @@ def test_city_without_coordinates_is_listed_not_drawn(missing):
     assert city_map.outside == [cities[1]]
     assert_no_overlaps(city_map)
     assert CityMap([cities[1]]).view == DEFAULT_BOUNDS
+
+
+def test_the_lead_partner_is_named_in_the_legend_only_when_drawn():
+    """A theme's map may lack the lead city: its legend then names no lead partner
+    (includes/city_map.html asks ``has_lead``)."""
+    with_lead = [city("Poznań", 52.41, 16.93, role="lead"), city("Daugavpils", 55.87, 26.54)]
+    assert CityMap(with_lead).has_lead
+    assert not CityMap(with_lead[1:]).has_lead
