@@ -60,9 +60,15 @@ def _in_editor_language(queryset):
 
 
 def _images(count):
+    """Photos of the site's practice models first (a logo makes a poor example), then any."""
     from wagtail.images import get_image_model
 
-    return list(get_image_model().objects.order_by("pk")[:count])
+    from cities_cms.pages import PracticeModelPage
+
+    images = get_image_model().objects.order_by("pk")
+    used = PracticeModelPage.objects.exclude(listing_image=None).values("listing_image")
+    photos = list(images.filter(pk__in=used)[:count])
+    return photos or list(images[:count])
 
 
 def _documents(count):
