@@ -1,18 +1,12 @@
 """Search and reference index entries once per document (or feed page), not once per save."""
 
-import logging
 import threading
 from contextlib import contextmanager
 
 from django.db import transaction
-from django.db.models.signals import post_save
-from wagtail.models import ReferenceIndex
-from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from ...pages import PracticeModelPage
-
-logger = logging.getLogger(__name__)
-
+from . import wagtail_internals
 
 # --- indexing once per document -------------------------------------------------------------
 #
@@ -31,13 +25,11 @@ _installed = False
 
 def _post_save_or_defer(sender, instance, **kwargs):
     """modelsearch's post_save handler, unless this thread defers indexing."""
-    from modelsearch import signal_handlers
-
     pending = getattr(_deferred, "pending", None)
     if pending is not None and not kwargs.get("raw", False):
         pending.setdefault(instance._meta.model, set()).add(instance.pk)
         return
-    signal_handlers.post_save_signal_handler(instance, sender=sender, **kwargs)
+    wagtail_internals.search_post_save_handler()(instance, sender=sender, **kwargs)
 
 
 def _install_search_deferral():
@@ -49,16 +41,7 @@ def _install_search_deferral():
     with _install_lock:
         if _installed:
             return
-        from modelsearch import index, signal_handlers
-
-        for model in index.get_indexed_models():
-            if post_save.disconnect(signal_handlers.post_save_signal_handler, sender=model):
-                post_save.connect(
-                    _post_save_or_defer,
-                    sender=model,
-                    weak=False,
-                    dispatch_uid=f"cities_cms_federation_index_{model._meta.label_lower}",
-                )
+        wagtail_internals.reroute_search_post_save(_post_save_or_defer)
         _installed = True
 
 
@@ -72,7 +55,7 @@ def deferred_indexing():
     _deferred.pending = pending
     try:
         if outer is None:
-            with disable_reference_index_auto_update():  # not re-entrant: outermost only
+            with wagtail_internals.reference_index_paused():  # outermost only
                 yield pending
         else:
             yield pending
@@ -100,8 +83,6 @@ def defer_copies(global_ids):
 def flush_index(pending: dict):
     """Search index (one ``add_bulk`` per model and backend) and reference index of the
     objects in ``pending`` ({model: {pk}})."""
-    from modelsearch.backends import get_search_backends_with_name
-
     by_model = {}
     for model, pks in pending.items():
         for obj in model.get_indexed_objects().filter(pk__in=pks):
@@ -109,18 +90,7 @@ def flush_index(pending: dict):
             if indexed is not None:
                 by_model.setdefault(type(indexed), []).append(indexed)
     for model, objects in by_model.items():
-        if ReferenceIndex.is_indexed(model._meta.model):
-            for obj in objects:
-                ReferenceIndex.create_or_update_for_object(obj)
-        for name, backend in get_search_backends_with_name(with_auto_update=True):
-            try:
-                backend.add_bulk(model, objects)
-            except Exception:
-                # As modelsearch does: an external index that is down must not lose the
-                # import; a database backend's error aborts the transaction anyway.
-                logger.exception("Indexing %s imported objects in %r failed", len(objects), name)
-                if not backend.catch_indexing_errors:
-                    raise
+        wagtail_internals.index_objects(model, objects)
 
 
 def _deferred_add(instance):

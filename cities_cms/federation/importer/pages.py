@@ -6,8 +6,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from wagtail.coreutils import find_available_slug
-from wagtail.log_actions import log as log_action
-from wagtail.models import Locale, Page, Revision
+from wagtail.models import Locale, Page
 
 from ...conf import settings
 from ...pages import CityPage, PracticeModelIndexPage, PracticeModelPage
@@ -16,6 +15,7 @@ from ...snippets import Theme
 from .. import media as media_module
 from ..schema import RICH_TEXT_FIELDS, STREAM_FIELDS, ProtocolError
 from ..validate import CleanDocument
+from . import wagtail_internals
 from .blocks import BlockImporter
 from .indexing import _deferred_add
 
@@ -58,7 +58,7 @@ def parent_in(parent, locale):
         return parent
     translated = parent.get_translation_or_none(locale)
     if translated is None:
-        translated = parent.copy_for_translation(locale, copy_parents=True, alias=True)
+        translated = wagtail_internals.create_alias(parent, locale)
     return translated.specific
 
 
@@ -227,74 +227,33 @@ def _store_images(clean, downloaded, cache):
     return {item["ref"]: images_by_hash[item["sha256"]] for item in clean.media}
 
 
-# Fields of a page that point at other rows this importer itself looked up (locale, city,
-# image, content type) or that the tree sets: validated by construction, not by a query each.
-_NOT_CLEANED = None
-
-
-def _fields_to_clean_exclude():
-    global _NOT_CLEANED
-    if _NOT_CLEANED is None:
-        _NOT_CLEANED = [
-            f.name
-            for f in PracticeModelPage._meta.concrete_fields
-            if f.is_relation or f.name in ("path", "depth", "numchild", "url_path")
-        ]
-    return _NOT_CLEANED
-
-
 def _create_page(clean, code, locale, parent, images, warnings, cache, now):
     """A new live copy in one locale with a single revision, as Wagtail's create-then-publish
-    leaves it (live, live and latest revision, first/last published, an audit log entry),
-    in one insert and one update instead of three saves. ``page_published`` is not sent: its
-    receivers here are cities_cms's many-to-many sync (each copy gets its locale's themes
-    directly) and the outbound record refresh (copies are never shared); updates of copies
-    go through Wagtail's publish and send it."""
+    leaves it, in one insert and one update instead of three saves
+    (wagtail_internals.create_live_page). Its ``page_published`` is sent by
+    :func:`_apply_document` once the document's pages and aliases all exist."""
     page = PracticeModelPage(
         locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
     )
     _fill(page, clean, code, locale, images, warnings, cache)
     page.slug = _slug(parent, clean.locales[code])
     page.draft_title = page.title
-    page._is_site_root = False  # a new page under an index (its translation_key is new)
-    page.clean_fields(exclude=_fields_to_clean_exclude())
-    parent.add_child(instance=page)  # saved as a draft first: no full_clean queries
-    # The revision holds the page as published (as Wagtail's publish leaves it).
-    page.live = True
-    page.first_published_at = page.last_published_at = now
-    revision = Revision.objects.create(
-        content_object=page,
-        base_content_type=page.get_base_content_type(),
-        content=page.serializable_data(),
-        object_str=str(page),
-    )
-    published = {
-        "live": True,
-        "has_unpublished_changes": False,
-        "first_published_at": now,
-        "last_published_at": now,
-        "live_revision": revision,
-        "latest_revision": revision,
-        "latest_revision_created_at": revision.created_at,
-        "draft_title": page.title,
-    }
-    PracticeModelPage.objects.filter(pk=page.pk).update(**published)
-    for name, value in published.items():
-        setattr(page, name, value)
+    page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(PracticeModelPage))
+    revision = wagtail_internals.create_live_page(parent, page, now)
     # The page's search and reference index entries follow at the end of the document
-    # (deferred_indexing): the update above sends no signal.
+    # (deferred_indexing): the update that made it live sent no signal.
     _deferred_add(page)
-    log_action(instance=page, action="wagtail.publish", revision=revision, content_changed=True)
-    return page
+    return page, revision
 
 
 def _sync_aliases(page):
     """Aliases in the locales synchronised from ``page``'s locale (wagtail-localize's
-    synctree does the same when an editor creates a page)."""
+    synctree does the same when an editor creates a page). Returns them, in creation order."""
+    created = []
     try:
         from wagtail_localize.models import LocaleSynchronization
     except ImportError:  # pragma: no cover - wagtail-localize is a dependency
-        return
+        return created
     pending = [page]
     while pending:
         source = pending.pop()
@@ -307,7 +266,10 @@ def _sync_aliases(page):
                 continue
             if source.get_parent().get_translation_or_none(locale) is None:
                 continue
-            pending.append(source.copy_for_translation(locale, copy_parents=True, alias=True))
+            alias = wagtail_internals.create_alias(source, locale)
+            created.append(alias)
+            pending.append(alias)
+    return created
 
 
 def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None:
@@ -323,24 +285,22 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None
             "locale"
         )
     }
-    first_created = None
+    created = []  # (page, revision) in creation order
     now = timezone.now()
     for code in order:
         locale = locales[code]
         page = existing.get(locale.pk)
         if page is None:
-            page = _create_page(
-                clean, code, locale, cache.parent_in(locale), images, warnings, cache, now
+            created.append(
+                _create_page(
+                    clean, code, locale, cache.parent_in(locale), images, warnings, cache, now
+                )
             )
-            if first_created is None:
-                first_created = page
             continue
         else:
             if page.alias_of_id:
                 # An alias (synchronised trees): it becomes a real translation.
-                page.alias_of_id = None
-                page.save(update_fields=["alias_of_id"], clean=False)
-                page = PracticeModelPage.objects.get(pk=page.pk)
+                page = wagtail_internals.convert_alias(page)
             _fill(page, clean, code, locale, images, warnings, cache)
             page.slug = _slug(page.get_parent(), clean.locales[code], page.pk)
             page.full_clean()
@@ -349,8 +309,20 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None
     for page in existing.values():
         if page.locale.language_code not in clean.locales and not page.alias_of_id and page.live:
             page.unpublish(log_action=False)
-    if first_created is not None and not existing:
-        _sync_aliases(first_created)
+    aliases = _sync_aliases(created[0][0]) if created and not existing else []
+    # What Wagtail's publish of each new page would have sent (its aliases follow the page
+    # they are aliases of); updated pages went through ``revision.publish()``, which sent it.
+    for page, revision in created:
+        followers = [a for a in aliases if _root_of(a, aliases) == page.pk]
+        wagtail_internals.send_published(page, revision, followers)
+
+
+def _root_of(alias, aliases):
+    """The id of the page an alias (or an alias of an alias among ``aliases``) follows."""
+    by_pk = {a.pk: a for a in aliases}
+    while alias.alias_of_id in by_pk:
+        alias = by_pk[alias.alias_of_id]
+    return alias.alias_of_id
 
 
 def _withdraw(global_id):
