@@ -13,8 +13,16 @@ and the process's peak resident memory (``ru_maxrss``) before and after the init
 Targets (the issue): initial sync under 60 s on 2 cores with peak memory under 300 MB; the
 no-change re-sync is one request per peer.
 
-Run alone: ``DJANGO_SETTINGS_MODULE=site_project.settings.test python -m bench.federation``
-after ``migrate`` and ``load_demo`` (``python -m bench`` does both).
+``per_page``: the import's milliseconds per page it created (translations and the aliases of
+synchronised trees alike), against creating the same practice models in the same run with
+Wagtail as an editor does (create, publish, wagtail-localize's aliases in every other locale,
+then the Latvian and Polish translations published from their aliases), per page; ``ratio``
+is import / local. The local pages have no image; the import's figure includes downloading,
+checking and storing one image per document.
+
+``python -m bench`` runs it with the reference site's defaults (synchronised trees, the ten
+languages). Alone, the same way on a fresh database in a temporary directory:
+``python -m bench.federation [COUNT]`` (COUNT documents, 1,000 by default).
 """
 
 import hashlib
@@ -32,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 COUNT = 1000
+LOCAL_COUNT = 100  # practice models created locally for the per-page comparison (at most)
 LOCALES = {"en": "Shared model", "lv": "Koplietots modelis", "pl": "Wspólny model"}
 
 
@@ -252,7 +261,9 @@ def run(seconds=None, *, count=COUNT):
     (the figures are of one full sync each)."""
     from wagtail.models import Locale
 
+    from cities_cms.conf import settings
     from cities_cms.federation.models import FederatedCopy, Peer, PeerStatus
+    from cities_cms.pages import PracticeModelPage
 
     for code in LOCALES:
         Locale.objects.get_or_create(language_code=code)
@@ -278,6 +289,11 @@ def run(seconds=None, *, count=COUNT):
         resync_seconds = time.perf_counter() - started
         resync_requests = remote.total_requests() - initial_requests
         copies = FederatedCopy.objects.filter(peer=peer).count()
+        imported_pages = PracticeModelPage.objects.filter(
+            translation_key__in=FederatedCopy.objects.filter(peer=peer).values("global_id")
+        ).count()
+    local = _create_locally(min(count, LOCAL_COUNT))
+    import_ms = 1000 * initial_seconds / max(imported_pages, 1)
     return {
         "documents": count,
         "locales": list(LOCALES),
@@ -298,14 +314,111 @@ def run(seconds=None, *, count=COUNT):
             "received": second.received,
             "not_modified": getattr(second, "not_modified", None),
         },
+        "per_page": {
+            "languages": Locale.objects.count(),
+            "synchronised_trees": bool(settings.CITIES_CMS_SYNC_TREES),
+            "import_pages": imported_pages,
+            "import_ms": round(import_ms, 1),
+            "local_documents": local["documents"],
+            "local_pages": local["pages"],
+            "local_ms": round(local["ms_per_page"], 1),
+            "ratio": round(import_ms / local["ms_per_page"], 2) if local["pages"] else None,
+        },
         "peak_rss_mb_before_sync": peak_before,
         "peak_rss_mb_after_sync": peak_after,
         "targets": {"initial_seconds": 60, "peak_rss_mb": 300, "resync_requests": 1},
     }
 
 
-if __name__ == "__main__":
+def _create_locally(count):
+    """Create ``count`` practice models like the bench's documents with Wagtail, as an editor
+    does in the admin, under the index the importer fills. Returns documents, pages (aliases
+    included) and milliseconds per page."""
+    from django.db import transaction
+    from wagtail.models import Locale
+    from wagtail_localize.synctree import create_aliases_for_new_page
+
+    from cities_cms.federation.importer import federation_parent
+    from cities_cms.pages import PracticeModelPage
+    from cities_cms.snippets import Theme
+
+    parent = federation_parent()
+    themes = list(Theme.objects.filter(key__in=["housing", "mobility"], locale=parent.locale))
+    translations = {
+        code: Locale.objects.get(language_code=code) for code in LOCALES if code != "en"
+    }
+    keys = []
+    started = time.perf_counter()
+    for index in range(count):
+        with transaction.atomic():
+            fields = _local_fields("en", index)
+            page = PracticeModelPage(locale=parent.locale, live=False, **fields)
+            page.themes.set(themes)
+            parent.add_child(instance=page)
+            page.save_revision().publish()
+            create_aliases_for_new_page(page)  # the admin's after_create_page hook
+            for code, locale in translations.items():
+                alias = page.get_translation(locale).specific
+                alias.alias_of = None  # wagtail-localize converts the alias
+                for name, value in _local_fields(code, index).items():
+                    setattr(alias, name, value)
+                alias.save()
+                alias.save_revision().publish()
+            keys.append(page.translation_key)
+    seconds = time.perf_counter() - started
+    pages = PracticeModelPage.objects.filter(translation_key__in=keys).count()
+    return {
+        "documents": count,
+        "pages": pages,
+        "ms_per_page": 1000 * seconds / pages if pages else 0.0,
+    }
+
+
+def _local_fields(code, index):
+    title = LOCALES[code]
+    return {
+        "title": f"{title} local {index}",
+        "slug": f"local-{code}-{index}",
+        "summary": f"{title} {index}: a summary.",
+        "challenge": f"<p>{title} {index}: the challenge.</p>",
+        "approach": f"<p>{title} {index}: the <strong>approach</strong>.</p>",
+        "results": "<p>Results.</p>",
+        "staff": "two planners",
+        "duration": "18 months",
+        "status": "implemented",
+        "start_year": 2019,
+        "evidence_level": "monitored",
+        "budget": "120000.00",
+        "body": [{"type": "paragraph", "value": f"<p>{title} {index}: more.</p>"}],
+    }
+
+
+def _standalone(count):
+    """What ``python -m bench`` does before its benchmarks (a fresh SQLite database in a
+    temporary directory, the reference site's ten languages, ``migrate``, ``load_demo``),
+    then this benchmark alone."""
+    import os
+    import tempfile
+
+    workdir = tempfile.mkdtemp(prefix="cities_cms_bench_federation_")
+    os.environ["CITIES_CMS_VAR_DIR"] = workdir
+    os.environ["CITIES_CMS_MEDIA_ROOT"] = os.path.join(workdir, "media")
+    database = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database
+    os.environ["BENCH_LANGUAGES"] = "all"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     import django
+    from django.conf import settings
 
     django.setup()
-    print(json.dumps(run(count=int(sys.argv[1]) if len(sys.argv) > 1 else COUNT), indent=2))
+    settings.MEDIA_ROOT = os.environ["CITIES_CMS_MEDIA_ROOT"]
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    # load_demo prints its summary whatever the verbosity: kept out of the JSON on stdout.
+    call_command("load_demo", password="bench-only-password", verbosity=0, stdout=io.StringIO())
+    return run(count=count)
+
+
+if __name__ == "__main__":
+    print(json.dumps(_standalone(int(sys.argv[1]) if len(sys.argv) > 1 else COUNT), indent=2))

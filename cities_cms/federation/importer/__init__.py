@@ -18,7 +18,8 @@ peer that served the document; nothing is raised for anything a peer can send.
 
 The stages live in this package's modules: ``authors`` (size and signature against the
 author's pinned key), ``blocks`` (block JSON to this site's blocks), ``pages`` (applying a
-document to the tree), ``indexing`` (search and reference index once per document).
+document to the tree), ``indexing`` (search and reference index once per document),
+``wagtail_internals`` (every use of Wagtail's internals, each with what it relies on).
 """
 
 import logging
