@@ -578,3 +578,26 @@ class SharedFragmentNode(template.Node):
 
 def _same_for_everyone(html):
     return "nonce=" not in html and "csrfmiddlewaretoken" not in html
+
+
+@register.simple_tag(takes_context=True)
+def local_city(context, city):
+    """``city`` (a city page of any language) as the page's language has it: its live, public
+    translation there, else ``city`` itself. A page not yet translated (an alias) keeps its
+    source's city, which would name and link the city in the source language.
+    """
+    if city is None:
+        return None
+    locale = languages.request_locale(context.get("page"))
+    if locale is None or city.locale_id == locale.pk:
+        return city
+
+    def compute():
+        from ..pages import CityPage
+
+        pages = CityPage.objects.live().filter(locale=locale).filter(content_cache.public_q())
+        return {page.translation_key: page for page in pages.defer_streamfields()}
+
+    return content_cache.get_or_compute(f"local-cities.{locale.pk}", compute).get(
+        city.translation_key, city
+    )
