@@ -246,7 +246,7 @@ def test_upcoming_seminars_with_places_left_for_everyone(client, site_tree, peop
     for role in ("editor", "translator", "coordinator"):
         seminars = panel(dashboard(client, people[role]), "cc_seminars")
         assert "Participatory budgets" in seminars, role
-        assert "5 of 10 places left" in seminars, seminars
+        assert "Places left: 5 of 10" in seminars, seminars
         assert "Last year" not in seminars
         assert reverse("cities_cms_registration:seminar", args=[soon.pk]) in seminars
     # Only those who may edit the seminar get its edit link.

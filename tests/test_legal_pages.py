@@ -159,7 +159,7 @@ def test_the_statement_follows_the_eu_model(client, published):
     html = client.get(statement.url).content.decode()
     assert "Daugavpils City Council is committed to making its website accessible" in html
     assert "Directive (EU) 2016/2102" in html
-    assert "partially compliant with EN 301 549 V3.2.1 (WCAG 2.1, level AA)" in html
+    assert "partially compliant with EN 301 549 V3.2.1 (WCAG 2.1 AA)" in html
     # Non-accessible content grouped by its reason, with the alternative offered.
     assert html.index("Non-compliance with the accessibility requirements") < html.index(
         "Seminar slides in PDF"

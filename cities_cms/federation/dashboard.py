@@ -32,7 +32,7 @@ def _detail(peer):
     if peer.consecutive_failures:
         parts.append(
             ngettext(
-                "%(count)d failed sync in a row",
+                "%(count)d failed sync",
                 "%(count)d failed syncs in a row",
                 peer.consecutive_failures,
             )

@@ -25,7 +25,7 @@ from ..translation.fields import synchronised, synchronised_overridable
 from .mixins import CachedViewRestrictionsMixin
 
 # The standard the Directive presumes conformance with (EN 301 549 points to WCAG 2.1 AA).
-ACCESSIBILITY_STANDARD = "EN 301 549 V3.2.1 (WCAG 2.1, level AA)"
+ACCESSIBILITY_STANDARD = "EN 301 549 V3.2.1 (WCAG 2.1 AA)"  # inserted as is in every language
 
 
 class ConformanceStatus(models.TextChoices):

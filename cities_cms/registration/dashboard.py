@@ -56,11 +56,8 @@ def upcoming_seminars(user):
         left = max(0, settings.capacity - confirmed)
         detail = [
             str(capfirst(state_label(settings.state()))),
-            ngettext(
-                "%(left)d of %(capacity)d place left",
-                "%(left)d of %(capacity)d places left",
-                left,
-            )
+            # The noun belongs to the capacity, the number left varies: no sentence fits both.
+            _("Places left: %(left)d of %(capacity)d")
             % {"left": left, "capacity": settings.capacity},
         ]
         if waiting:
