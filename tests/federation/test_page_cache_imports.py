@@ -1,7 +1,8 @@
 """The page cache and the federation: an import or a tombstone shows on the very next request.
 
-The importer writes pages with its own publish path (issue 12 will move it onto Wagtail's);
-whatever it writes must still end the content generation that the page cache keys on.
+The importer creates pages with its own fast path (importer/wagtail_internals.py) and sends
+the signals Wagtail's publish sends (test_import_signals.py); whatever it writes must still
+end the content generation that the page cache keys on.
 """
 
 import uuid
