@@ -119,7 +119,7 @@ test-checks: venv lint
 
 # The SQLite run ignores any DATABASE_URL from the developer's shell.
 test-sqlite: venv
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 # A throwaway PostgreSQL server (initdb in a temp dir, 127.0.0.1 only, removed afterwards);
 # skips when no PostgreSQL binaries are installed, unless CITIES_CMS_REQUIRE_POSTGRES=1.
@@ -127,7 +127,7 @@ test-sqlite: venv
 # wheel, the catalogues, the two-instance federation test on its own SQLite files) ran in the
 # SQLite pass already.
 test-postgres: venv
-	$(PY) -m tests.harness.postgres -- $(PY) -m pytest -m "not browser and not database_independent" $(PYTEST_ARGS)
+	$(PY) -m tests.harness.postgres -- $(PY) -m pytest --durations=25 -m "not browser and not database_independent" $(PYTEST_ARGS)
 
 # The optional apps are optional: the site without cities_cms.federation, without
 # cities_cms.registration and without both (CITIES_CMS_PROFILE, site_project/settings/test.py)
