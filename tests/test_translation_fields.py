@@ -121,6 +121,19 @@ def test_many_to_many_follow_the_source_in_the_translations_language(site_tree):
     assert themes["mobility"].pk == mobility.pk  # the source's theme where there is none
     assert Theme.objects.filter(key="housing").count() == 2
 
+    # A theme taken off the source goes from every translation, and publishing the
+    # translation itself keeps the source's choice (it cannot override it).
+    practice.themes.set([housing])
+    practice.save_revision().publish()
+    latvian = PracticeModelPage.objects.get(pk=latvian.pk)
+    assert [t.pk for t in latvian.themes.all()] == [housing_lv.pk]
+    latvian.themes.set([mobility])
+    latvian.save_revision().publish()
+    latvian = PracticeModelPage.objects.get(pk=latvian.pk)
+    assert [t.pk for t in latvian.themes.all()] == [housing_lv.pk]
+    polish = practice.get_translation(Locale.objects.get(language_code="pl")).specific
+    assert [t.pk for t in polish.themes.all()] == [housing.pk]  # the alias follows too
+
 
 def test_setup_synchronises_trees_into_every_language(db, settings):
     from wagtail.models import Page

@@ -35,36 +35,73 @@ def sync_many_to_many(page):
     The source is the page in the default locale (or ``page`` itself if it has none).
     Translatable targets (themes, pages) are mapped to their version in each translation's
     locale where one exists, so a Latvian page points at Latvian themes.
+
+    Works on the through tables: per field, one query for the source's values, one for their
+    versions in other locales, one for what the translations have, then only the rows that
+    differ are deleted or inserted. Publishing runs it once per page (and the importer once
+    per page of a document, up to ten), so it must cost a few queries, not a load of every
+    translation.
     """
-    from wagtail.models import Locale
+    from wagtail.models import Locale, Page
 
     names = SYNCHRONISED_M2M.get(page._meta.model_name)
     if not names or page.alias_of_id:
         return
     default = Locale.get_default()
+    source_pk = page.pk
     if page.locale_id != default.pk:
-        source = page.get_translation_or_none(default)
+        source = (
+            Page.objects.filter(translation_key=page.translation_key, locale=default)
+            .values_list("pk", flat=True)
+            .first()
+        )
         if source is not None:
-            page = source.specific
-    translations = list(page.get_translations().specific())
+            source_pk = source
+    translations = dict(
+        Page.objects.filter(translation_key=page.translation_key)
+        .exclude(pk=source_pk)
+        .values_list("pk", "locale_id")
+    )
     if not translations:
         return
     for name in names:
-        values = list(getattr(page, name).all())
-        keys = [value.translation_key for value in values]
-        related = page._meta.get_field(name).related_model
-        by_locale = {}
-        for item in related.objects.filter(translation_key__in=keys):
-            by_locale[(item.translation_key, item.locale_id)] = item
-        for translation in translations:
-            mapped = [
-                by_locale.get((key, translation.locale_id), value)
-                for key, value in zip(keys, values, strict=True)
-            ]
-            manager = getattr(translation, name)
-            if {item.pk for item in manager.all()} != {item.pk for item in mapped}:
-                manager.set(mapped)
-                manager.commit()  # ParentalManyToMany values stay in memory until committed
+        _sync_field(type(page)._meta.get_field(name), source_pk, translations)
+
+
+def _sync_field(field, source_pk, translations):
+    through = field.remote_field.through
+    own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+    own_id, other_id = f"{own}_id", f"{other}_id"
+    values = list(
+        through.objects.filter(**{own_id: source_pk}).values_list(other_id, flat=True)
+    )
+    related = field.related_model
+    keys = dict(related.objects.filter(pk__in=values).values_list("pk", "translation_key"))
+    by_locale = {
+        (key, locale_id): pk
+        for pk, key, locale_id in related.objects.filter(
+            translation_key__in=set(keys.values())
+        ).values_list("pk", "translation_key", "locale_id")
+    }
+    wanted = {
+        (page_pk, by_locale.get((keys.get(value), locale_id), value))
+        for page_pk, locale_id in translations.items()
+        for value in values
+    }
+    have = {
+        (page_pk, value): row_pk
+        for row_pk, page_pk, value in through.objects.filter(
+            **{f"{own_id}__in": list(translations)}
+        ).values_list("pk", own_id, other_id)
+    }
+    stale = [row_pk for pair, row_pk in have.items() if pair not in wanted]
+    if stale:
+        through.objects.filter(pk__in=stale).delete()
+    missing = sorted(wanted - have.keys())
+    if missing:
+        through.objects.bulk_create(
+            [through(**{own_id: page_pk, other_id: value}) for page_pk, value in missing]
+        )
 
 
 def on_page_published(sender, instance, **kwargs):
