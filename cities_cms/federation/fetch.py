@@ -20,9 +20,10 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
@@ -252,3 +253,41 @@ def fetch(
         if status == 303 or (status in (301, 302) and method == "POST"):
             method, data = "GET", None
     raise ProtocolError("redirect", f"More than {MAX_REDIRECTS} redirects.")
+
+
+# --- the fetch stage of the inbound path: one page of a peer's feed --------------------------
+
+FEED_PATH = "/federation/feed/"
+
+
+def feed_url(peer, cursor, limit) -> str:
+    query = urlencode({"after": cursor, "limit": limit})
+    return peer.base_url.rstrip("/") + FEED_PATH + "?" + query
+
+
+def stored_etag(cursor: str, etag: str) -> str:
+    """What ``Peer.etag`` keeps: the ETag of the feed page after ``cursor`` ("" if unusable).
+    The cursor travels with it because an ETag only describes the address it came with."""
+    return f"{cursor} {etag}"[:200] if etag and len(etag) < 180 else ""
+
+
+def fetch_feed_page(peer, cursor: str, limit: int) -> FetchResponse:
+    """The feed page after ``cursor``: a 200 (body still unparsed) or a 304 when ``peer.etag``
+    was stored for this very cursor and nothing changed; else ``ProtocolError``."""
+    max_document = int(settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES)
+    headers = {"Accept": "application/json"}
+    etag_cursor, _sep, etag = (peer.etag or "").partition(" ")
+    if etag and etag_cursor == cursor:
+        headers["If-None-Match"] = etag
+    response = fetch(
+        feed_url(peer, cursor, limit),
+        allow_private=peer.is_local,
+        max_bytes=limit * max_document + 64 * 1024,
+        headers=headers,
+    )
+    if response.status not in (200, 304):
+        raise ProtocolError(
+            "http-error",
+            _("The feed answered HTTP %(status)s.") % {"status": response.status},
+        )
+    return response

@@ -1,21 +1,38 @@
-"""Pulling one peer's feed (docs/federation.md §5, §10): the whole inbound loop.
+"""The driver of the inbound path (docs/federation.md §5, §10): the only way content from a
+peer reaches this site.
 
-:func:`sync_peer` asks for the feed after the peer's stored cursor (with ``If-None-Match``
-when it asks for the same cursor again), imports every envelope of the page through
-``importer.import_envelope`` (one transaction per document), stores ``next`` as the cursor
-only once the page is processed, and repeats while ``more`` is true. The feed is streamed page
-by page: never more than one page of documents is held in memory.
+Each stage is one module, called once per item, in this order, on the previous stage's output;
+each refuses with a ``ProtocolError`` carrying a code, and none calls back into an earlier one:
+
+==========  =================================  ==========================================
+stage       module                             in → out
+==========  =================================  ==========================================
+fetch       ``fetch.fetch_feed_page``          peer + cursor → HTTP answer (200 or 304)
+parse       ``parse.parse_feed_page``          bytes → page of envelopes (JSON objects)
+verify      ``verify.Verifier``                envelope → ``Verified`` (author, document)
+validate    ``validate.validate``              ``Verified`` → ``CleanDocument``
+apply       ``importer.apply``                 ``CleanDocument`` → pages changed, ``Outcome``
+==========  =================================  ==========================================
+
+:func:`sync_peer` pulls one approved peer: it asks for the feed after the peer's stored cursor
+(with ``If-None-Match`` when it has the ETag of that very page), passes every envelope of the
+page through :func:`import_envelope` (verify → validate → apply, one transaction per
+document), stores ``next`` as the cursor only once the page is processed, and goes on until
+a page comes back empty (or 304): the empty page's ETag makes the next run without changes a
+single 304. Never more than one page of documents is held in memory. The push inbox only
+queues ``sync_peer`` (pushed bodies are never content), and loading a set of envelopes (the
+demo's) calls :func:`import_envelope`: every way in is this one.
 
 Failures of the exchange itself (timeouts, refused addresses, HTTP errors, bad JSON) stop the
 run, are logged as a ``PeerEvent``, shown in the peer's status, and schedule the next attempt
-with back-off: 1 minute, doubling, capped at 6 hours. Only approved peers are pulled.
+with back-off: 1 minute, doubling, capped at 6 hours. Only approved peers are pulled. A
+refused document is logged (a ``PeerEvent`` on the serving peer) and the next one is tried.
 """
 
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
 
 from django.db.models import F
 from django.utils import timezone
@@ -23,15 +40,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..conf import settings
-from .fetch import fetch
-from .importer import ImportCache, defer_copies, deferred_indexing, import_envelope
+from .fetch import fetch_feed_page, stored_etag
+from .importer import ImportCache, Outcome, apply, defer_copies, deferred_indexing
 from .models import Peer, PeerEvent, PeerStatus
-from .schema import FeedPage, ProtocolError
-from .validate import parse_json
+from .parse import parse_feed_page
+from .schema import ProtocolError
+from .validate import validate
+from .verify import Verifier
 
 logger = logging.getLogger(__name__)
 
-FEED_PATH = "/federation/feed/"
 BACKOFF_START = 60
 BACKOFF_CAP = 6 * 3600
 MAX_PAGES = 10_000  # a peer cannot keep a run going forever with "more": true
@@ -72,57 +90,8 @@ def backoff(failures: int) -> timedelta:
     return timedelta(seconds=min(BACKOFF_START * 2 ** max(failures - 1, 0), BACKOFF_CAP))
 
 
-def feed_url(peer, cursor, limit) -> str:
-    return (
-        peer.base_url.rstrip("/") + FEED_PATH + "?" + urlencode({"after": cursor, "limit": limit})
-    )
-
-
 def _valid_cursor(value) -> bool:
     return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19
-
-
-def parse_page(body: bytes) -> tuple[list, str, bool]:
-    data = parse_json(body)  # ProtocolError "bad-json"
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise ProtocolError("bad-json", _("The feed is not a JSON object with a list of items."))
-    # The page's frame only: each item is checked on its own, so one bad envelope is refused
-    # (and logged) without losing the others.
-    try:
-        FeedPage.model_validate({**data, "items": []})
-    except ValueError:
-        raise ProtocolError(
-            "bad-json", _("The feed's next cursor or more flag is invalid.")
-        ) from None
-    return data["items"], data["next"], data["more"]
-
-
-def _split_etag(stored: str) -> tuple[str, str]:
-    cursor, _sep, etag = (stored or "").partition(" ")
-    return cursor, etag
-
-
-def fetch_page(peer, cursor, limit, result):
-    max_document = int(settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES)
-    headers = {"Accept": "application/json"}
-    etag_cursor, etag = _split_etag(peer.etag)
-    if etag and etag_cursor == cursor:
-        headers["If-None-Match"] = etag
-    result.requests += 1
-    response = fetch(  # ProtocolError: the exchange failed
-        feed_url(peer, cursor, limit),
-        allow_private=peer.is_local,
-        max_bytes=limit * max_document + 64 * 1024,
-        headers=headers,
-    )
-    if response.status == 304:
-        return None, response
-    if response.status != 200:
-        raise ProtocolError(
-            "http-error",
-            _("The feed answered HTTP %(status)s.") % {"status": response.status},
-        )
-    return parse_page(response.body), response
 
 
 def _succeeded(peer, result):
@@ -154,24 +123,80 @@ def _failed(peer, code, message, result):
     logger.warning("Sync of %s failed: %s", peer.base_url, full)
 
 
-def _follow_rotation_once(peer, state) -> bool:
-    """On ``wrong-key`` from the serving peer itself: re-read its descriptor once per run;
-    a handover signed by the pinned key re-pins the new key (peers.follow_rotation)."""
-    if state.get("rotation_checked"):
-        return False
-    state["rotation_checked"] = True
+def log_outcome(peer, outcome: Outcome):
+    """PeerEvent rows for what an editor should see: refusals, warnings, withdrawals."""
+    events = []
+    if outcome.refused:
+        events.append(
+            PeerEvent(
+                peer=peer,
+                level=PeerEvent.Level.ERROR,
+                code=outcome.code[:50],
+                message=outcome.message,
+                global_id=outcome.global_id,
+            )
+        )
+    for code, message in outcome.warnings:
+        events.append(
+            PeerEvent(
+                peer=peer,
+                level=PeerEvent.Level.WARNING,
+                code=code[:50],
+                message=message,
+                global_id=outcome.global_id,
+            )
+        )
+    if outcome.status in ("withdrawn", "skipped"):
+        events.append(
+            PeerEvent(
+                peer=peer,
+                level=PeerEvent.Level.INFO,
+                code=outcome.status,
+                message=outcome.message
+                or _("Version %(version)s withdrew the practice model: its copy is offline.")
+                % {"version": outcome.version},
+                global_id=outcome.global_id,
+            )
+        )
+    if events:
+        PeerEvent.objects.bulk_create(events)
+
+
+def import_envelope(peer, envelope, *, log=True, languages=None, cache=None, verifier=None):
+    """One envelope served by ``peer`` through verify → validate → apply; never raises for
+    input. Returns the :class:`~cities_cms.federation.importer.Outcome`.
+
+    Refusals are logged on ``peer`` (a PeerEvent) and its ``last_error`` is set. ``cache``: an
+    :class:`ImportCache` shared by the documents of one feed page; ``verifier``: the
+    :class:`Verifier` of the run (one is made for a lone envelope); ``languages``: the
+    language codes to import (default: this site's locales).
+    """
+    verifier = verifier or Verifier(peer)
+    own_cache = cache if cache is not None else ImportCache()
     try:
-        from .peers import refresh_descriptor
-    except ImportError:  # pragma: no cover - the PEERS part is installed with this one
-        return False
-    old_key = peer.public_key
-    try:
-        refresh_descriptor(peer)
-    except (ProtocolError, ValueError) as exc:
-        logger.info("Descriptor of %s not refreshed: %s", peer.base_url, exc)
-        return False
-    peer.refresh_from_db()
-    return peer.public_key != old_key and peer.status == PeerStatus.APPROVED
+        verified = verifier(envelope)
+        if languages is None:
+            languages = set(own_cache.locales())
+        clean = validate(verified, languages=languages)
+        outcome = apply(clean, peer=peer, author=verified.author, cache=own_cache)
+    except ProtocolError as exc:
+        outcome = Outcome("refused", exc.code, exc.message, exc.global_id)
+    except Exception as exc:  # a peer's input must never break the run
+        # A bug or a database error: logged with its traceback, the document is refused (its
+        # transaction rolled back) and the next one is tried.
+        logger.exception("Importing a document from %s failed", peer.base_url)
+        outcome = Outcome(
+            "refused", "error", _("The import failed: %(error)s") % {"error": str(exc)[:300]}
+        )
+    if outcome.refused and cache is not None:
+        cache.reset()  # a rolled-back document may have created an alias parent
+    if log:
+        log_outcome(peer, outcome)
+        if outcome.refused:
+            message = f"{outcome.code}: {outcome.message}"
+            Peer.objects.filter(pk=peer.pk).update(last_error=message, last_error_at=timezone.now())
+            peer.last_error = message
+    return outcome
 
 
 def sync_peer(peer, *, progress=None) -> SyncResult:
@@ -188,24 +213,21 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
     Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
     limit = min(int(settings.CITIES_CMS_FEDERATION_FEED_PAGE_SIZE), 500)
     cursor = peer.cursor if _valid_cursor(peer.cursor) else "0"
-    state = {}
+    verifier = Verifier(peer)  # one per run: at most one look for a key rotation
     try:
         for _page in range(MAX_PAGES):
-            page, response = fetch_page(peer, cursor, limit, result)
-            if page is None:
+            result.requests += 1
+            response = fetch_feed_page(peer, cursor, limit)
+            if response.status == 304:
                 result.not_modified = True
                 break
-            items, next_cursor, more = page
-            if len(items) > limit:
-                raise ProtocolError("invalid", _("The feed sent more items than asked for."))
+            page = parse_feed_page(response.body, limit=limit)
             cache = ImportCache()  # look-ups shared by the documents of this page
             # Search and reference index: once for the whole page, before the cursor moves.
             with deferred_indexing():
                 unchanged = []
-                for envelope in items:
-                    outcome = import_envelope(peer, envelope, cache=cache)
-                    if outcome.code == "wrong-key" and _follow_rotation_once(peer, state):
-                        outcome = import_envelope(peer, envelope, cache=cache)
+                for envelope in page.items:
+                    outcome = import_envelope(peer, envelope, cache=cache, verifier=verifier)
                     result.count(outcome)
                     if outcome.status == "unchanged" and outcome.global_id:
                         unchanged.append(outcome.global_id)
@@ -213,16 +235,20 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
                         progress(result)
                 # Documents received again (a run that died before indexing them): index them.
                 defer_copies(unchanged)
-            etag = response.headers.get("etag", "")
             # Only now, with every document of the page committed, does the cursor move.
-            stored_etag = f"{cursor} {etag}"[:200] if etag and len(etag) < 180 else ""
-            if int(next_cursor) >= int(cursor):
-                Peer.objects.filter(pk=peer.pk).update(cursor=next_cursor, etag=stored_etag)
-                peer.cursor, peer.etag = next_cursor, stored_etag
-            if not more or next_cursor == cursor:
-                # Remember the ETag of the empty page after the new cursor on the next run.
+            etag = stored_etag(cursor, response.headers.get("etag", ""))
+            if int(page.next) >= int(cursor) and (page.next, etag) != (peer.cursor, peer.etag):
+                Peer.objects.filter(pk=peer.pk).update(cursor=page.next, etag=etag)
+                peer.cursor, peer.etag = page.next, etag
+            if page.next == cursor or not (page.items or page.more):
+                # An empty page: its ETag, stored above, makes the next run without changes
+                # a single 304.
                 break
-            cursor = next_cursor
+            if not page.more and int(page.next) < int(cursor):
+                break  # a cursor that went back: the stored one stays
+            # Even after the last page ("more": false) one more request: the empty page after
+            # the new cursor, for its ETag (the feed's ETags are per cursor).
+            cursor = page.next
     except ProtocolError as exc:
         _failed(peer, exc.code, exc.message, result)
     else:

@@ -1,9 +1,11 @@
-"""Checking a document from a peer against the protocol schema before anything is imported.
+"""The validate stage of the inbound path: document rules and sanitising.
 
-:func:`parse_json` turns bytes into JSON (refusing duplicate keys, NaN and absurd nesting);
-:func:`validate_document` checks the document against its model in ``schema/`` (types,
-lengths, forms, enumerations) and returns a clean, normalised :class:`CleanDocument`, or
-raises ``ProtocolError`` (code "invalid" or "bad-json") with a message an editor can read.
+fetch → parse → verify → **validate** → apply (docs/federation.md §5). :func:`validate` takes
+the verify stage's :class:`~cities_cms.federation.verify.Verified` and gives the apply stage a
+:class:`CleanDocument`. :func:`validate_document` checks the document against its model in
+``schema/`` (types, lengths, forms, enumerations; one row of :data:`DOCUMENT_TYPES` per
+document type) and returns a clean, normalised :class:`CleanDocument`, or raises
+``ProtocolError`` (code "invalid") with a message an editor can read.
 What this instance cannot use is dropped with a warning rather than refused, since peers may
 be newer than us: unknown fields, locales this site lacks, values outside an enumeration of
 ``fields`` or of a stakeholder, images of other types, blocks whose value does not follow
@@ -11,10 +13,11 @@ their type. Rich text fields are sanitised here; rich text inside blocks when th
 converted (``importer/blocks.py``), where the block definitions say which values are rich text.
 """
 
-import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from pydantic import BaseModel, ValidationError
 from wagtail.models import Locale
 
@@ -34,8 +37,6 @@ from .schema import (
     Tombstone,
 )
 from .schema.errors import from_validation_error
-
-MODELS = {"practice-model": PracticeModelDocument, "tombstone": Tombstone}
 
 
 @dataclass
@@ -60,33 +61,6 @@ class CleanDocument:
     @property
     def is_tombstone(self):
         return self.type == "tombstone"
-
-
-# --- JSON -----------------------------------------------------------------------------------
-
-
-def _no_duplicates(pairs):
-    result = {}
-    for key, value in pairs:
-        if key in result:
-            raise ProtocolError("bad-json", f"Duplicate key {key[:50]!r} in JSON.")
-        result[key] = value
-    return result
-
-
-def _no_constant(name):
-    raise ProtocolError("bad-json", f"{name} is not valid JSON.")
-
-
-def parse_json(data: bytes):
-    """Strict JSON: UTF-8, no duplicate keys, no NaN/Infinity, not nested absurdly deep."""
-    try:
-        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except ProtocolError:
-        raise
-    except (UnicodeDecodeError, ValueError, RecursionError, TypeError) as exc:
-        raise ProtocolError("bad-json", f"The response is not valid JSON: {exc}"[:300]) from None
 
 
 def _fail(message):
@@ -307,36 +281,30 @@ def _locale(code, data, refs, warnings) -> dict:
 # --- the document ---------------------------------------------------------------------------
 
 
-def validate_document(document, *, languages=None) -> CleanDocument:
-    """A clean copy of ``document`` or ``ProtocolError``.
+def validate(verified, *, languages=None) -> CleanDocument:
+    """The stage's entry: ``verified.document`` checked and cleaned, or ``ProtocolError``
+    (carrying the document's id, so the refusal is logged against it).
 
-    ``languages``: the language codes this instance has (default: its ``Locale`` objects).
+    The author was found by the document's ``origin.base_url``; the clean origin must still
+    name that author once normalised (a relay cannot re-attribute a document).
     """
-    if not isinstance(document, dict):
-        _fail("The document must be a JSON object.")
-    if document.get("protocol") != PROTOCOL:
-        _fail(f"Unknown protocol: {str(document.get('protocol'))[:50]!r}.")
-    kind = document.get("type")
-    model = MODELS.get(kind) if isinstance(kind, str) else None
-    if model is None:
-        _fail(f"Unknown document type: {str(kind)[:50]!r}.")
-    warnings = []
-    data = _soften(document, warnings) if kind == "practice-model" else document
     try:
-        parsed = model.model_validate(data)
-    except ValidationError as exc:
-        raise from_validation_error(exc) from None
-    _unknown_fields(parsed, "", warnings)
-    common = {
-        "type": kind,
-        "id": parsed.id.lower(),
-        "version": parsed.version,
-        "origin": _origin(parsed.origin),
-        "updated_at": parsed.updated_at or "",
-    }
-    if kind == "tombstone":
-        return CleanDocument(**common, reason=parsed.reason, warnings=warnings)
+        clean = validate_document(verified.document, languages=languages)
+    except ProtocolError as exc:
+        exc.global_id = verified.global_id
+        raise
+    if clean.origin["base_url"] != normalise_base_url(verified.author.base_url):
+        raise ProtocolError(
+            "invalid", _("The document's origin does not match its author."), global_id=clean.id
+        )
+    return clean
 
+
+def _tombstone(parsed, common, warnings, languages) -> CleanDocument:
+    return CleanDocument(**common, reason=parsed.reason, warnings=warnings)
+
+
+def _practice_model(parsed, common, warnings, languages) -> CleanDocument:
     if languages is None:
         languages = local_language_codes()
     media = _media(parsed.media)
@@ -371,3 +339,51 @@ def validate_document(document, *, languages=None) -> CleanDocument:
         media=media,
         warnings=warnings,
     )
+
+
+@dataclass(frozen=True)
+class DocumentRules:
+    """How one document type is checked: its schema model, a lenient pass that drops (with a
+    warning) what a newer peer may send before the model sees it, and the cleaner that turns
+    the parsed model into a :class:`CleanDocument` (``(parsed, common, warnings, languages)``)."""
+
+    model: type[BaseModel]
+    soften: Callable | None
+    clean: Callable
+
+
+# The document types this instance accepts, by the document's ``type``: one row per type.
+DOCUMENT_TYPES = {
+    "practice-model": DocumentRules(PracticeModelDocument, _soften, _practice_model),
+    "tombstone": DocumentRules(Tombstone, None, _tombstone),
+}
+
+
+def validate_document(document, *, languages=None) -> CleanDocument:
+    """A clean copy of ``document`` or ``ProtocolError``.
+
+    ``languages``: the language codes this instance has (default: its ``Locale`` objects).
+    """
+    if not isinstance(document, dict):
+        _fail("The document must be a JSON object.")
+    if document.get("protocol") != PROTOCOL:
+        _fail(f"Unknown protocol: {str(document.get('protocol'))[:50]!r}.")
+    kind = document.get("type")
+    rules = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
+    if rules is None:
+        _fail(f"Unknown document type: {str(kind)[:50]!r}.")
+    warnings = []
+    data = rules.soften(document, warnings) if rules.soften else document
+    try:
+        parsed = rules.model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc) from None
+    _unknown_fields(parsed, "", warnings)
+    common = {
+        "type": kind,
+        "id": parsed.id.lower(),
+        "version": parsed.version,
+        "origin": _origin(parsed.origin),
+        "updated_at": parsed.updated_at or "",
+    }
+    return rules.clean(parsed, common, warnings, languages)

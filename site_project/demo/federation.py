@@ -4,7 +4,7 @@ The demo imagines that Havenwaard (a fictional partner city of the demo network)
 cities_cms site. This module plays that site: it has its own Ed25519 key (derived from a
 fixed demo-only seed, so every run gives the same key; never use it for anything real),
 builds a few signed practice-model documents in English, Latvian and Polish, and hands them
-to this site's real importer (``cities_cms.federation.importer.import_envelope``), exactly as
+to this site's real importer (``cities_cms.federation.sync.import_envelope``), exactly as
 a sync would after downloading them. No network is needed: the documents carry no images.
 
 The partner is added as an approved peer (its key pinned) and then paused: it has no real
@@ -180,7 +180,7 @@ def documents(identity: Identity) -> list[dict]:
 
 def load_partner_copies(count=None):
     """Import the partner's practice models (idempotent). Returns the import outcomes."""
-    from cities_cms.federation.importer import import_envelope
+    from cities_cms.federation.sync import import_envelope
 
     identity = partner_identity()
     peer, created = Peer.objects.get_or_create(

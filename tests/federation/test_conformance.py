@@ -19,8 +19,8 @@ import pytest
 from django.test import Client
 from PIL import Image as PILImage
 
-from cities_cms.federation.importer import import_envelope
 from cities_cms.federation.models import PeerEvent
+from cities_cms.federation.sync import import_envelope
 
 from ..utils import translate
 from .factories import FeedServer, RemoteSite, image_bytes

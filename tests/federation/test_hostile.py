@@ -16,10 +16,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
 from cities_cms.federation import fetch as fetch_module
-from cities_cms.federation.importer import import_envelope
 from cities_cms.federation.models import FederatedCopy, FederatedMedia, PeerEvent
 from cities_cms.federation.signing import sign_document
-from cities_cms.federation.sync import sync_peer
+from cities_cms.federation.sync import import_envelope, sync_peer
 from cities_cms.pages import PracticeModelPage
 
 from ..utils import translate

@@ -13,7 +13,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished
 
 from cities_cms import content_cache
-from cities_cms.federation.importer import import_envelope
+from cities_cms.federation.sync import import_envelope
 from cities_cms.pages import PracticeModelPage
 
 from .factories import FeedServer, RemoteSite

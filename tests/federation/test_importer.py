@@ -9,8 +9,8 @@ import pytest
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Revision
 
-from cities_cms.federation.importer import import_envelope
 from cities_cms.federation.models import FederatedCopy, FederatedMedia, PeerEvent
+from cities_cms.federation.sync import import_envelope
 from cities_cms.pages import PracticeModelPage
 from cities_cms.snippets import Theme
 

@@ -194,8 +194,8 @@ def test_relay_through_the_hub_is_accepted_only_with_the_members_key(
 ):
     """Issue item 6: a document signed by A and served by the hub is accepted when A is a
     trusted member (approved through the hub's list), refused when the signature is not A's."""
-    from cities_cms.federation.importer import import_envelope
     from cities_cms.federation.models import FederatedCopy
+    from cities_cms.federation.sync import import_envelope
 
     from .factories import RemoteSite
 

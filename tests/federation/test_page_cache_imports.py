@@ -27,7 +27,7 @@ def remote(federation_key):
 
 
 def test_an_import_and_a_tombstone_show_at_once(client, remote, site_tree):
-    from cities_cms.federation.importer import import_envelope
+    from cities_cms.federation.sync import import_envelope
 
     translate(site_tree.practices, "lv")
     listing = site_tree.practices.url

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from wagtail.images import get_image_model
 from wagtail.models import Page, Revision
 
-from cities_cms.federation.importer import import_envelope
 from cities_cms.federation.models import FederatedCopy
 from cities_cms.federation.schema import ProtocolError
+from cities_cms.federation.sync import import_envelope
 from cities_cms.federation.validate import validate_document
 from cities_cms.pages import PracticeModelPage
 

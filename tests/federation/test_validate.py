@@ -4,9 +4,10 @@ import uuid
 
 import pytest
 
+from cities_cms.federation.parse import parse_json
 from cities_cms.federation.sanitise import clean_html, clean_text
 from cities_cms.federation.schema import ProtocolError
-from cities_cms.federation.validate import parse_json, validate_document
+from cities_cms.federation.validate import validate_document
 
 from .factories import RemoteSite, image_bytes
 

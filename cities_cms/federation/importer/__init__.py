@@ -1,41 +1,39 @@
-"""Importing one signed document from a peer: verify, validate, then change pages atomically.
+"""The apply stage of the inbound path: a validated document changes the page tree.
 
-:func:`import_envelope` is the only way content from elsewhere reaches the page tree:
+fetch → parse → verify → validate → **apply** (docs/federation.md §5). :func:`apply` gets the
+validate stage's :class:`~cities_cms.federation.validate.CleanDocument` and the author the
+verify stage found, and never looks at signatures or raw JSON:
 
-1. the envelope's size, shape and signature are checked against the **author's** pinned key
-   (``origin.base_url`` → the approved peer with that address, whoever served the document:
-   relays, docs/federation.md §7); documents authored by this instance are refused;
-2. the document is validated (``validate.py``; rich text is sanitised there and in blocks);
-3. new images are downloaded and checked (``media.py``) before any transaction starts;
-4. in **one transaction per document**, holding a lock on the author's ``Peer`` row and on the
+1. new images are downloaded and checked (``media.py``) before any transaction starts;
+2. in **one transaction per document**, holding a lock on the author's ``Peer`` row and on the
    ``FederatedCopy`` row: versions are compared (equal: nothing happens; older: refused), then
-   the practice model is created or updated in every locale both sides have (same
-   ``translation_key`` as the origin, one revision each, published without a workflow), or,
-   for a tombstone, unpublished. A failure anywhere rolls the whole document back.
+   the document's :class:`Applier` (:data:`APPLIERS`, by document type) creates or updates its
+   pages in every locale both sides have (same ``translation_key`` as the origin, one revision
+   each, published without a workflow), or, for a tombstone, the copy's pages are unpublished.
+   A failure anywhere rolls the whole document back.
 
-Refusals are returned (``Outcome.status == "refused"``) and logged as ``PeerEvent`` rows on the
-peer that served the document; nothing is raised for anything a peer can send.
-
-The stages live in this package's modules: ``authors`` (size and signature against the
-author's pinned key), ``blocks`` (block JSON to this site's blocks), ``pages`` (applying a
-document to the tree), ``indexing`` (search and reference index once per document),
-``wagtail_internals`` (every use of Wagtail's internals, each with what it relies on).
+It returns an :class:`Outcome` or raises ``ProtocolError``; the driver (``sync.py``) logs both.
+The stage's parts live in this package's modules: ``blocks`` (block JSON to this site's
+blocks), ``pages`` (applying a document to the tree), ``indexing`` (search and reference index
+once per document), ``wagtail_internals`` (every use of Wagtail's internals, each with what it
+relies on).
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from wagtail.models import Page
 
 from ...pages import PracticeModelPage
 from .. import media as media_module
 from ..identity import format_fingerprint
-from ..models import FederatedCopy, Peer, PeerEvent
+from ..models import FederatedCopy, Peer
 from ..schema import ProtocolError
-from ..validate import normalise_base_url, validate_document
-from .authors import envelope_size, own_identity, pinned_key_for_author, verify
+from ..validate import normalise_base_url
 from .blocks import BlockImporter
 from .indexing import defer_copies, deferred_indexing, flush_index
 from .pages import ImportCache, _apply_document, _store_images, _withdraw, federation_parent
@@ -59,6 +57,30 @@ class Outcome:
         return self.status == "refused"
 
 
+@dataclass(frozen=True)
+class Applier:
+    """What the apply stage does for one document type.
+
+    ``page_model``: the page type of its copies; ``apply(clean, copy, images, warnings,
+    cache)`` creates or updates them (inside the document's transaction, after the copy row is
+    saved); ``withdraw(global_id)`` unpublishes them for a tombstone.
+    """
+
+    page_model: type
+    apply: Callable
+    withdraw: Callable
+
+
+# The applier for each document type (validate.DOCUMENT_TYPES says which types are accepted).
+APPLIERS = {
+    "practice-model": Applier(PracticeModelPage, _apply_document, _withdraw),
+}
+
+
+def applier_for(document_type: str) -> Applier:
+    return APPLIERS[document_type]
+
+
 def _copy_fields(copy, clean, peer, author):
     copy.peer = peer
     copy.origin_url = clean.origin["base_url"]
@@ -76,20 +98,12 @@ def _copy_fields(copy, clean, peer, author):
     copy.version = clean.version
 
 
-def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
+def apply(clean, *, peer, author, cache=None) -> Outcome:
+    """Apply ``clean`` (served by ``peer``, written by ``author``); else ``ProtocolError``.
+
+    ``cache``: an :class:`ImportCache` shared by the documents of one feed page.
+    """
     cache = cache or ImportCache()
-    author, document, global_id = verify(envelope, own=cache.own_identity())
-    try:
-        clean = validate_document(
-            document, languages=languages if languages is not None else set(cache.locales())
-        )
-    except ProtocolError as exc:
-        exc.global_id = global_id
-        raise
-    if clean.origin["base_url"] != normalise_base_url(author.base_url):
-        raise ProtocolError(
-            "invalid", _("The document's origin does not match its author."), global_id=clean.id
-        )
     warnings = list(clean.warnings)
 
     # Cheap look before downloading anything (repeated under the lock below).
@@ -118,7 +132,8 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
             # One document at a time per author: two runs cannot import the same one twice.
             Peer.objects.select_for_update().filter(pk=author.pk).first()
             copy = FederatedCopy.objects.select_for_update().filter(global_id=clean.id).first()
-            if copy is None and PracticeModelPage.objects.filter(translation_key=clean.id).exists():
+            # A tombstone names no page type: any local page with its id is a conflict too.
+            if copy is None and Page.objects.filter(translation_key=clean.id).exists():
                 raise ProtocolError(
                     "conflict",
                     _("A page of this site already uses the document's id."),
@@ -161,12 +176,14 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
             if clean.is_tombstone:
                 copy.withdrawn = True
                 copy.save()
-                _withdraw(clean.id)
+                # The copy's type is not in the tombstone: each type withdraws its own pages.
+                for applier in APPLIERS.values():
+                    applier.withdraw(clean.id)
                 return Outcome("withdrawn", global_id=clean.id, version=clean.version)
             copy.withdrawn = False
             copy.save()  # before the pages: outbound sees them as copies when they publish
             images = _store_images(clean, downloaded, cache)
-            _apply_document(clean, copy, images, warnings, cache)
+            applier_for(clean.type).apply(clean, copy, images, warnings, cache)
             return Outcome(
                 "imported" if created else "updated",
                 global_id=clean.id,
@@ -184,87 +201,26 @@ def _import(peer, envelope, *, languages=None, cache=None) -> Outcome:
         raise ProtocolError("invalid", "; ".join(exc.messages)[:500], global_id=clean.id) from None
 
 
-def log_outcome(peer, outcome: Outcome):
-    """PeerEvent rows for what an editor should see: refusals, warnings, withdrawals."""
-    events = []
-    if outcome.refused:
-        events.append(
-            PeerEvent(
-                peer=peer,
-                level=PeerEvent.Level.ERROR,
-                code=outcome.code[:50],
-                message=outcome.message,
-                global_id=outcome.global_id,
-            )
-        )
-    for code, message in outcome.warnings:
-        events.append(
-            PeerEvent(
-                peer=peer,
-                level=PeerEvent.Level.WARNING,
-                code=code[:50],
-                message=message,
-                global_id=outcome.global_id,
-            )
-        )
-    if outcome.status in ("withdrawn", "skipped"):
-        events.append(
-            PeerEvent(
-                peer=peer,
-                level=PeerEvent.Level.INFO,
-                code=outcome.status,
-                message=outcome.message
-                or _("Version %(version)s withdrew the practice model: its copy is offline.")
-                % {"version": outcome.version},
-                global_id=outcome.global_id,
-            )
-        )
-    if events:
-        PeerEvent.objects.bulk_create(events)
-
-
-def import_envelope(peer, envelope, *, log=True, languages=None, cache=None) -> Outcome:
-    """Verify, validate and import one envelope served by ``peer``; never raises for input.
-
-    Refusals are logged on ``peer`` (a PeerEvent) and its ``last_error`` is set. ``cache``:
-    an :class:`ImportCache` shared by the documents of one feed page.
-    """
-    try:
-        outcome = _import(peer, envelope, languages=languages, cache=cache)
-    except ProtocolError as exc:
-        outcome = Outcome("refused", exc.code, exc.message, exc.global_id)
-    except Exception as exc:  # a peer's input must never break the run
-        # A bug or a database error: logged with its traceback, the document is refused (its
-        # transaction rolled back) and the next one is tried.
-        logger.exception("Importing a document from %s failed", peer.base_url)
-        outcome = Outcome(
-            "refused", "error", _("The import failed: %(error)s") % {"error": str(exc)[:300]}
-        )
-    if outcome.refused and cache is not None:
-        cache.reset()  # a rolled-back document may have created an alias parent
-    if log:
-        log_outcome(peer, outcome)
-        if outcome.refused:
-            from django.utils import timezone
-
-            message = f"{outcome.code}: {outcome.message}"
-            Peer.objects.filter(pk=peer.pk).update(last_error=message, last_error_at=timezone.now())
-            peer.last_error = message
-    return outcome
-
-
 __all__ = [
+    "APPLIERS",
+    "Applier",
     "BlockImporter",
     "ImportCache",
     "Outcome",
+    "applier_for",
+    "apply",
     "defer_copies",
     "deferred_indexing",
-    "envelope_size",
     "federation_parent",
     "flush_index",
-    "import_envelope",
-    "log_outcome",
-    "own_identity",
-    "pinned_key_for_author",
-    "verify",
 ]
+
+
+def __getattr__(name):
+    # The per-envelope driver moved to sync.py (fetch → parse → verify → validate → apply);
+    # imports of the old name keep working. The import is lazy: sync imports this package.
+    if name == "import_envelope":
+        from ..sync import import_envelope
+
+        return import_envelope
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
