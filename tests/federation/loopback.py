@@ -1,8 +1,9 @@
 """A fake peer for the peers/push/members tests: a real HTTP server on 127.0.0.1.
 
-``LoopbackPeer`` serves whatever a test puts in ``routes`` ({path: (status, body, headers)})
-from a thread, records every request (method, path, headers, body) and is stopped by the
-test (use it as a context manager or through the ``fake_peer`` fixture). ``other_identity()``
+``LoopbackPeer`` serves whatever a test puts in ``routes`` ({path: (status, body, headers)},
+or this instance's own views: ``serve_this_instance``) from a thread, records every request
+(method, path, headers, body) and is stopped by the test (use it as a context manager or
+through the ``fake_peer`` fixture). ``other_identity()``
 makes the key pair of another instance and ``descriptor_envelope`` signs its descriptor.
 """
 
@@ -80,6 +81,8 @@ class LoopbackPeer:
                     }
                 )
                 route = peer.routes.get(self.path.split("?")[0])
+                if callable(route):
+                    return route(self)
                 if route is None:
                     status, payload, headers = 404, b"not found", {}
                 else:
@@ -106,6 +109,40 @@ class LoopbackPeer:
 
     def serve(self, path, payload, status=200, headers=None):
         self.routes[path] = (status, payload, headers or {})
+
+    def serve_this_instance(self, path):
+        """Answer ``path`` with this instance's own views: a real peer's code on loopback.
+
+        The server thread uses the test's database connection (as Django's live server does
+        for in-memory SQLite), so the views read the test's own, uncommitted rows; the test's
+        thread waits for the answer meanwhile, so the connection is never used twice at once.
+        """
+        from django.db import connections
+        from django.test import Client
+
+        connection = connections["default"]
+
+        def route(handler):
+            connections["default"] = connection  # this thread's handle: the test's connection
+            connection.inc_thread_sharing()
+            try:
+                headers = {
+                    name: handler.headers[name]
+                    for name in ("Accept", "If-None-Match")
+                    if name in handler.headers
+                }
+                response = Client().generic(handler.command, handler.path, headers=headers)
+            finally:
+                connection.dec_thread_sharing()
+            handler.send_response(response.status_code)
+            for name, value in response.items():
+                if name.lower() != "content-length":
+                    handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(response.content)))
+            handler.end_headers()
+            handler.wfile.write(response.content)
+
+        self.routes[path] = route
 
     def start(self):
         self.thread.start()

@@ -204,3 +204,53 @@ def test_unknown_ids_are_uuid(remote, tree):
     assert (result.received, result.refused, result.imported) == (2, 1, 1)
     assert PeerEvent.objects.filter(peer=peer, code="invalid").exists()
     assert FederatedCopy.objects.count() == 1
+
+
+@override_settings(CITIES_CMS_FEDERATION_FEED_PAGE_SIZE=2)
+def test_a_run_without_changes_is_one_request_answered_304_by_a_real_feed(tree, federation_key):
+    """Issue 12: the no-change re-sync costs one request per peer and says not_modified. The
+    peer is this instance's own feed view behind a loopback server, serving a remote site's
+    signed documents (its ETags are the real ones: per cursor, limit and records)."""
+    from cities_cms.federation.models import OutboundRecord
+
+    from .loopback import LoopbackPeer
+
+    def serve(remote, sequence):
+        document = remote.document(titles={"en": f"Served {sequence}"})
+        OutboundRecord.objects.create(
+            global_id=document["id"],
+            version=1,
+            sequence=sequence,
+            envelope=remote.envelope(document),
+        )
+
+    with LoopbackPeer() as server:
+        server.serve_this_instance("/federation/feed/")
+        remote = RemoteSite(server.base_url)
+        peer = remote.approve_here()
+        for sequence in (1, 2, 3):
+            serve(remote, sequence)
+
+        def feed_requests():
+            return [r for r in server.requests if r["path"].startswith("/federation/feed/")]
+
+        first = sync_peer(peer)
+        # Two pages of documents, then the empty page after them (for its ETag).
+        assert (first.imported, first.requests, len(feed_requests())) == (3, 3, 3)
+        assert not first.not_modified
+
+        for _run in range(2):
+            before = len(feed_requests())
+            again = sync_peer(peer)
+            assert (again.requests, again.received, again.failed) == (1, 0, False)
+            assert again.not_modified
+            [request] = feed_requests()[before:]
+            assert request["headers"].get("If-None-Match")
+
+        # A change at the peer: the conditional request gets it, the run after is a 304.
+        serve(remote, 4)
+        changed = sync_peer(peer)
+        assert (changed.imported, changed.requests, changed.not_modified) == (1, 2, False)
+        assert sync_peer(peer).not_modified
+    peer.refresh_from_db()
+    assert peer.cursor == "4" and peer.consecutive_failures == 0
