@@ -3,6 +3,12 @@
 A seminar may be an alias (wagtail-localize keeps one in every language until the seminar is
 translated): it shows its source's text and has no publication dates of its own, so its dates
 and its text's language are the source's. Querysets passed in select ``alias_of`` for that.
+
+A seminar received from a partner's site (``cities_cms.pages.received``) keeps its origin's
+UID and links to its page there (where visitors register), so a person subscribed to the
+calendars of two partners sees it once. Every instance writes ``seminar-<translation key>@<its
+host>``, where the host is that of ``CITIES_CMS_FEDERATION_BASE_URL`` (what partners know the
+instance by: a copy's ``origin_url``), else of the Wagtail site (docs/network-calendar.md).
 """
 
 from django.http import HttpResponse
@@ -13,6 +19,7 @@ from icalendar import Calendar, Event, vText
 
 from .absolute_urls import hostname
 from .conf import settings
+from .pages.received import origin_host, page_on_origin, with_origin
 
 
 def _published_at(seminar):
@@ -21,10 +28,23 @@ def _published_at(seminar):
     return source.last_published_at or source.first_published_at
 
 
+def instance_host(request):
+    """The host name in the UIDs of this instance's own seminars."""
+    configured = settings.CITIES_CMS_FEDERATION_BASE_URL
+    return origin_host(configured) if configured else hostname(request)
+
+
+# RFC 5545 has no "postponed": the dates are not valid any more, the event may still happen.
+STATUSES = {"cancelled": "CANCELLED", "postponed": "TENTATIVE"}
+
+
 def seminar_event(seminar, request):
     event = Event()
-    # One UID for the seminar in every language: calendars treat the versions as one event.
-    event.add("uid", f"seminar-{seminar.translation_key}@{hostname(request)}")
+    received_from = origin_host(getattr(seminar, "origin_url", None))
+    # One UID for the seminar in every language and on every instance that shows it:
+    # calendars treat the versions and the partners' copies as one event.
+    host = received_from or instance_host(request)
+    event.add("uid", f"seminar-{seminar.translation_key}@{host}")
     # The text's language: the source's for an alias (RFC 5545 LANGUAGE parameter).
     language = {"language": (seminar.alias_of or seminar).locale.language_code}
     event.add("summary", seminar.title, parameters=language)
@@ -35,8 +55,12 @@ def seminar_event(seminar, request):
     event.add("dtstamp", published_at or timezone.now())
     if published_at:
         event.add("last-modified", published_at)
-    event.add("url", seminar.get_full_url(request))
-    event.add("status", "CANCELLED" if seminar.status == "cancelled" else "CONFIRMED")
+    # A received seminar's page on its origin (in this language, else any) is where one
+    # registers and where changes appear first.
+    origin_urls = getattr(seminar, "origin_urls", None)
+    origin_page = page_on_origin(origin_urls, seminar.locale.language_code)
+    event.add("url", origin_page or seminar.get_full_url(request))
+    event.add("status", STATUSES.get(seminar.status, "CONFIRMED"))
     event.add("categories", [seminar.get_kind_display()])
     description = seminar.summary or strip_tags(seminar.intro)
     if seminar.online_url:
@@ -61,6 +85,8 @@ def build_calendar(seminars, request, name):
     if hasattr(seminars, "select_related"):
         # The text's language and dates of aliases: no query per seminar.
         seminars = seminars.select_related("locale", "alias_of__locale")
+        if "origin_url" not in seminars.query.annotations:
+            seminars = with_origin(seminars)  # received ones: their origin's UID and page
     for seminar in seminars:
         calendar.add_component(seminar_event(seminar, request))
     # VTIMEZONE components for every TZID used, so clients need no time zone database.

@@ -1,12 +1,15 @@
 """Filters for the listing pages (django-filter), with choices in the page's language."""
 
 import django_filters
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.text import capfirst
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .. import content_cache
+from ..conf import NETWORK_LANGUAGES
 
 
 class ListingFilterSet(django_filters.FilterSet):
@@ -93,7 +96,28 @@ class SeminarFilterSet(ListingFilterSet):
         empty_label=_("All dates"),
         method="filter_when",
     )
+    # The network calendar: this site's own seminars and those received from partner
+    # cities' sites (cities_cms.pages.received). Shown once a partner's seminar has arrived.
+    source = django_filters.ChoiceFilter(
+        label=pgettext_lazy("seminar filter", "Calendar"),
+        choices=[
+            ("local", pgettext_lazy("seminar filter", "This site")),
+            ("partners", pgettext_lazy("seminar filter", "Partner cities")),
+        ],
+        empty_label=pgettext_lazy("seminar filter", "Whole network"),
+        method="filter_source",
+    )
     kind = _choice_filter(_("Kind"), _("All kinds"), field_name="kind")
+    mode = _choice_filter(
+        pgettext_lazy("seminar filter", "Attendance"),
+        pgettext_lazy("seminar filter", "In person or online"),
+        method="filter_mode",
+    )
+    language = _choice_filter(
+        pgettext_lazy("seminar filter", "Language"),
+        pgettext_lazy("seminar filter", "All languages"),
+        method="filter_language",
+    )
     theme = _choice_filter(_("Theme"), _("All themes"), field_name="themes", method="filter_theme")
     city = _choice_filter(
         _("Host city"), _("All host cities"), field_name="host_city", method="filter_city"
@@ -101,10 +125,61 @@ class SeminarFilterSet(ListingFilterSet):
     country = _choice_filter(_("Country"), _("All countries"), field_name="host_city__country")
     year = _choice_filter(_("Year"), _("All years"), method="filter_year")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .received import has_received
+
+        # No partner's seminar here (or no federation): the choice would change nothing.
+        if self.page is None or not self.page.pk or not has_received(self.page):
+            self.filters.pop("source")
+
     def get_kind_choices(self):
         from .seminar import SeminarKind
 
         return SeminarKind.choices
+
+    def get_mode_choices(self):
+        from .seminar import AttendanceMode
+
+        return AttendanceMode.choices
+
+    def get_language_choices(self):
+        from ..translation import language_name
+
+        codes = set()
+        for value in self.queryset.order_by().values_list("languages", flat=True).distinct():
+            codes.update(value)
+        # The network's languages in their fixed order, named in the page's language (an
+        # option cannot say that its text is in another language).
+        return [
+            (code, capfirst(language_name(code)))
+            for code, _name in NETWORK_LANGUAGES
+            if code in codes
+        ]
+
+    def filter_source(self, queryset, name, value):
+        from .received import filter_source
+
+        return filter_source(queryset, value)
+
+    def filter_mode(self, queryset, name, value):
+        online = ~Q(online_url="")
+        in_person = ~Q(venue_name="") | ~Q(venue_address="")
+        condition = {
+            "offline": Q(online_url=""),
+            "online": online & ~in_person,
+            "mixed": online & in_person,
+        }[value]
+        return queryset.filter(condition)
+
+    def filter_language(self, queryset, name, value):
+        # Stored as "en,lv,pl": the code alone, first, last or in the middle.
+        return queryset.filter(
+            Q(languages=value)
+            | Q(languages__startswith=f"{value},")
+            | Q(languages__endswith=f",{value}")
+            | Q(languages__contains=f",{value},")
+        )
 
     def get_year_choices(self):
         years = self.queryset.dates("start", "year")

@@ -233,7 +233,12 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         if len(pks) < count and not cached["complete"]:
             pks = [pk for pk, end in compute()["rows"] if end >= now]
         pks = pks[:count]
-        found = SeminarPage.objects.filter(pk__in=pks).select_related("host_city", "listing_image")
+        # Seminars received from partner cities are among them, with ``shared_by`` for
+        # their cards (the network calendar, cities_cms.pages.received).
+        from .received import with_origin
+
+        found = with_origin(SeminarPage.objects.filter(pk__in=pks))
+        found = found.select_related("host_city", "listing_image")
         by_pk = {page.pk: page for page in found.prefetch_related("listing_image__renditions")}
         return [by_pk[pk] for pk in pks if pk in by_pk]
 

@@ -4,9 +4,10 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -24,6 +25,7 @@ from ..fields import LanguagesField, TimeZoneField
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
 from .mixins import AbstractListingPage, SummaryMixin, tabbed
+from .received import LOCAL, PARTNERS, filter_source, received_seminar, with_origin
 
 
 class SeminarKind(models.TextChoices):
@@ -90,7 +92,9 @@ class AbstractSeminarIndexPage(AbstractListingPage):
         return SeminarPage.objects.descendant_of(self).live().filter(content_cache.public_q())
 
     def get_listing_queryset(self, request):
-        return (
+        # Seminars received from partner cities' sites are listed with this site's own
+        # (the network calendar); each carries ``shared_by`` for its card.
+        return with_origin(
             self.get_seminars()
             .select_related("host_city", "listing_image")
             .prefetch_related("listing_image__renditions")
@@ -119,10 +123,18 @@ class SeminarIndexPage(AbstractSeminarIndexPage, RoutablePageMixin, Page):
 
     @path("ics/", name="calendar")
     def calendar(self, request):
+        """The whole network's calendar: ``?source=local`` or ``partners`` for one part."""
         from ..calendar import calendar_response
 
+        source = request.GET.get("source", "")
+        if source not in ("", LOCAL, PARTNERS):
+            return HttpResponseBadRequest(
+                gettext("Unknown value for “source”: use local or partners."),
+                content_type="text/plain; charset=utf-8",
+            )
+        seminars = filter_source(self.get_seminars(), source)
         return calendar_response(
-            self.get_seminars().select_related("host_city").order_by("start"),
+            seminars.select_related("host_city").order_by("start"),
             request,
             name=self.title,
             filename=f"{self.slug}.ics",
@@ -284,20 +296,32 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         context["participating_cities"] = list(
             cities.live().filter(content_cache.public_q()).order_by("title")
         )
-        # Registration's box, when that app is installed (cities_cms.extensions).
-        context.update(page_context("seminar", self, request))
+        # A seminar received from a partner's site: who shared it, where to register.
+        context["received"] = received_seminar(self)
+        if context["received"] is None:
+            # Registration's box, when that app is installed (cities_cms.extensions).
+            context.update(page_context("seminar", self, request))
         return context
 
     @path("ics/", name="ics")
     def ics(self, request):
         from ..calendar import calendar_response
 
-        return calendar_response([self], request, name=self.title, filename=f"{self.slug}.ics")
+        seminar = with_origin(type(self).objects.filter(pk=self.pk)).first() or self
+        return calendar_response([seminar], request, name=self.title, filename=f"{self.slug}.ics")
 
     @path("register/", name="register")
     def register(self, request):
+        received = received_seminar(self)
+        if received is not None:
+            # Registration happens at the origin: its page in this language, else any.
+            if not received.url:
+                raise Http404
+            return HttpResponseRedirect(received.url)
         return serve_page_view("seminar.register", self, request)
 
     @path("cancel/<str:token>/", name="cancel_registration")
     def cancel_registration(self, request, token):
+        if received_seminar(self) is not None:
+            raise Http404
         return serve_page_view("seminar.cancel", self, request, token=token)

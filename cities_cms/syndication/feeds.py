@@ -156,6 +156,8 @@ class SeminarFeed(PageFeed):
         parts = [when]
         if item.status == "cancelled":
             parts.insert(0, pgettext("event status", "Cancelled."))
+        if getattr(item, "shared_by", None):  # received from a partner city's site
+            parts.insert(0, gettext("Shared by %(city)s.") % {"city": item.shared_by})
         description = item.summary or _text(item.intro)
         if description:
             parts.append(description)
@@ -287,7 +289,10 @@ def build(request, kind, scope, value, when):
 
     now = timezone.now()
     if kind == "seminars":
-        queryset = queryset.select_related("host_city")
+        from ..pages.received import with_origin
+
+        # Seminars received from partner cities are in the section (the network calendar).
+        queryset = with_origin(queryset.select_related("host_city"))
         if when == "upcoming":
             queryset = queryset.filter(end__gte=now).order_by("start", "pk")
         elif when == "past":
