@@ -41,16 +41,16 @@ from .utils import (
 # highlights and cities, the themes, breadcrumbs, listing filter choices and the unfiltered
 # listings' order come from the content cache (cities_cms.content_cache), and Wagtail's
 # view-restriction check costs no query outside private sections, and the Site of the request
-# comes from the content cache too (issue 11; the counts
-# before it in brackets).
+# comes from the content cache too, and pages are routed in two queries whatever their depth
+# (cities_cms.routing) (issue 11; the counts before it in brackets).
 BUDGETS = {
-    "network_home": 10,  # measured 8 (23)
-    "city_index": 8,  # measured 6 (18)
-    "city_page": 17,  # measured 15 (27)
-    "seminar_index": 9,  # measured 7 (23)
-    "seminar_page": 13,  # measured 11 (21)
-    "practice_model_index": 9,  # measured 7 (26)
-    "practice_model_page": 18,  # measured 16 (26)
+    "network_home": 9,  # measured 7 (23)
+    "city_index": 6,  # measured 4 (18)
+    "city_page": 13,  # measured 11 (27)
+    "seminar_index": 7,  # measured 5 (23)
+    "seminar_page": 10,  # measured 8 (21)
+    "practice_model_index": 7,  # measured 5 (26)
+    "practice_model_page": 14,  # measured 12 (26)
 }
 SMALL, LARGE = 10, 200
 LARGE_HOST = "large.test"

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Each value of cities_cms.content_cache read once per request (its generation too).
+    "cities_cms.content_cache.RequestMemoMiddleware",
     # Anonymous requests of public pages from the cache (cities_cms.page_cache): before the
     # session, so a hit costs no session, user or database query.
     "cities_cms.page_cache.PageCacheMiddleware",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's page routing in two queries (cities_cms.routing; optional).
+    "cities_cms.routing.RouteMiddleware",
     # Last, as django-axes asks: turns a lockout into its 429 answer.
     "axes.middleware.AxesMiddleware",
 ]
