@@ -5,6 +5,7 @@ publish would not.
 """
 
 import inspect
+from decimal import Decimal
 
 import pytest
 from django.db.models.signals import post_save
@@ -72,7 +73,9 @@ def test_send_published_sends_what_wagtails_publish_sends(site_tree, signals):
 
 
 def test_create_live_page_leaves_the_row_wagtails_create_then_publish_leaves(site_tree):
-    content = {"summary": "How it works.", "challenge": "<p>A challenge.</p>", "budget": 10}
+    # The budget as the importer has it (a Decimal from validate.py), as stored by Wagtail.
+    content = {"summary": "How it works.", "challenge": "<p>A challenge.</p>"}
+    content["budget"] = Decimal("10.00")
     by_wagtail = make_practice_model(site_tree.practices, title="Published by Wagtail", **content)
     ours = PracticeModelPage(
         title="Published by the importer",
@@ -105,10 +108,26 @@ def test_create_live_page_leaves_the_row_wagtails_create_then_publish_leaves(sit
         assert Revision.objects.for_instance(page).count() == 1
         assert PageLogEntry.objects.filter(page=page, action="wagtail.publish").count() == 1
     assert ours.live_revision_id == revision.pk
-    # The revision holds the same fields as one save_revision made.
-    assert set(revision.content) == set(by_wagtail.latest_revision.content)
-    assert revision.object_str == str(ours)
+    # The revision holds what one save_revision then publish stored, field by field.
     theirs = by_wagtail.latest_revision
+    revision = Revision.objects.get(pk=revision.pk)  # as stored (JSON)
+    assert set(revision.content) == set(theirs.content)
+    differing = {
+        key: (revision.content[key], theirs.content[key])
+        for key in theirs.content
+        if key not in own and key != "pk" and revision.content[key] != theirs.content[key]
+    }
+    # Wagtail's revision is the draft saved before its publish (not live yet); ours is the
+    # page as published. Publishing or reverting a revision takes ``live`` from the page.
+    assert differing == {"live": (True, False)}, differing
+    # The same audit trail (the create entry comes from treebeard's add_child in both).
+    for page in (by_wagtail, ours):
+        entries = PageLogEntry.objects.filter(page=page).order_by("timestamp", "pk")
+        assert [(e.action, e.revision_id, e.content_changed) for e in entries] == [
+            ("wagtail.create", None, True),
+            ("wagtail.publish", page.live_revision_id, True),
+        ], page.title
+    assert revision.object_str == str(ours)
     assert (revision.content_type_id, revision.base_content_type_id) == (
         theirs.content_type_id,
         theirs.base_content_type_id,
@@ -145,6 +164,53 @@ def test_copy_for_translation_makes_live_aliases_with_their_parents(site_tree):
     assert alias.alias_of_id == page.pk and alias.locale_id == polish.pk
     assert alias.live and alias.translation_key == page.translation_key
     assert alias.get_parent().locale_id == polish.pk
+
+
+def test_convert_alias_then_publish_ends_as_wagtails_convert_then_publish(site_tree):
+    """convert_alias is Wagtail's ConvertAliasPageAction without the first revision and the log
+    entry it makes: compared on the row right after, and after the importer's publish."""
+    from wagtail.actions.convert_alias import ConvertAliasPageAction
+
+    from cities_cms.federation.importer.pages import _publish
+
+    page = make_practice_model(site_tree.practices, title="Converted twice")
+    by_wagtail = PracticeModelPage.objects.get(alias_of=page, locale__language_code="lv")
+    ours = PracticeModelPage.objects.get(alias_of=page, locale__language_code="pl")
+    ConvertAliasPageAction(by_wagtail, log_action=None).execute(skip_permission_checks=True)
+    ours = wagtail_internals.convert_alias(ours)
+    by_wagtail.refresh_from_db()
+
+    # Each page's own: its place and locale, and what only the publications' times set.
+    own = {"id", "page_ptr", "path", "url_path", "locale", "search_index"}
+    own |= {"last_published_at", "latest_revision_created_at"}
+    # Wagtail's first revision, which convert_alias leaves to the importer's publish.
+    first_revision = {"live_revision", "latest_revision"}
+
+    def differences(skip):
+        return {
+            field.name: (getattr(by_wagtail, field.attname), getattr(ours, field.attname))
+            for field in PracticeModelPage._meta.concrete_fields
+            if field.name not in skip
+            and getattr(by_wagtail, field.attname) != getattr(ours, field.attname)
+        }
+
+    assert differences(own | first_revision) == {}
+    assert Revision.objects.for_instance(by_wagtail).count() == 1
+    assert Revision.objects.for_instance(ours).count() == 0
+    assert by_wagtail.live_revision_id == by_wagtail.latest_revision_id
+
+    for converted in (by_wagtail, ours):
+        converted.title = "Translated"
+        _publish(converted)
+        converted.refresh_from_db()
+    assert differences(own | first_revision) == {}
+    for converted in (by_wagtail, ours):
+        assert converted.live and not converted.has_unpublished_changes
+        assert converted.alias_of_id is None
+        assert converted.live_revision_id == converted.latest_revision_id
+        assert converted.live_revision.as_object().title == "Translated"
+    assert Revision.objects.for_instance(ours).count() == 1
+    assert not PageLogEntry.objects.filter(page=ours, action="wagtail.convert_alias").exists()
 
 
 def test_convert_alias_stops_the_alias_following_its_source(site_tree):

@@ -44,8 +44,9 @@ def create_live_page(parent, page, now):
     Relies on: ``Page.is_site_root()`` reading ``_is_site_root`` when set (``Page.save`` asks
     it; a new page under an index is no site root, which saves a query); treebeard's
     ``add_child(instance=...)`` setting path, depth and the parent's numchild; the revision's
-    ``content`` being ``page.serializable_data()`` of the page as published (live, with
-    its publication dates), which is what ``save_revision`` then ``publish`` store.
+    ``content`` being ``page.serializable_data()``, as ``save_revision`` stores it (Wagtail's
+    holds the draft before its publish, ``live`` false; ours the page as published, with its
+    publication dates: publishing or reverting a revision takes ``live`` from the page).
     """
     page._is_site_root = False
     parent.add_child(instance=page)  # saved as a draft first: no full_clean queries
@@ -88,9 +89,10 @@ def create_alias(page, locale):
 
 def convert_alias(page):
     """Make an alias a page of its own (before a translation is written into it), as
-    Wagtail's ConvertAliasPageAction does without its log entry. Relies on: an alias being a
-    page with ``alias_of_id`` set, and nothing else marking it (its revisions start with the
-    next ``save_revision``). Returns the page read again (its cached fields are the alias's)."""
+    Wagtail's ConvertAliasPageAction does without its log entry and its first revision (the
+    importer publishes a revision right after). Relies on: an alias being a page with
+    ``alias_of_id`` set, and nothing else marking it; the action changing no other column.
+    Returns the page read again (its cached fields are the alias's)."""
     page.alias_of_id = None
     page.save(update_fields=["alias_of_id"], clean=False)
     return type(page).objects.get(pk=page.pk)
