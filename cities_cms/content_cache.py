@@ -36,7 +36,7 @@ _watched = set()  # models that sub-apps add with ``watch`` (registrations, fede
 
 
 # One request reads each value once: the generation and the values it asked for are kept for
-# the rest of the request (``request_memo``, entered by the page cache's middleware), so the
+# the rest of the request (``request_memo``, entered by ``RequestMemoMiddleware``), so the
 # thirty-odd reads of a page cost one cache read each, not two plus unpickling every time.
 # Outside a request (the task worker, commands) every call reads the cache.
 _local = Local()
@@ -50,6 +50,19 @@ def request_memo():
         yield
     finally:
         _local.memo = previous
+
+
+class RequestMemoMiddleware:
+    """Every request in a ``request_memo``, whatever view answers it (pages, search, feeds,
+    the admin). Listed before the page cache, whose key reads the generation too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with request_memo():
+            return self.get_response(request)
 
 
 def _memo():
@@ -262,6 +275,28 @@ def restricted_sections():
 def is_restricted(page):
     """Whether Wagtail would find a view restriction for ``page`` (no query when cached)."""
     return any(page.path.startswith(path) for path, _depth in restricted_sections())
+
+
+def cities(locale_id):
+    """The live, public city pages of a locale (by id) by translation key, ordered by title, without
+    their StreamFields: the one map of a language's cities, for the network home's list and
+    map, the search's city facet and ``{% local_city %}`` (a city in the page's language).
+    """
+
+    def compute():
+        from .pages import CityPage
+
+        pages = CityPage.objects.live().filter(locale_id=locale_id).filter(public_q())
+        return {page.translation_key: page for page in pages.order_by("title").defer_streamfields()}
+
+    return get_or_compute(f"cities.{locale_id}", compute)
+
+
+def themes(locale):
+    """``Theme.for_locale(locale)``: the themes by key in ``locale`` (else the default's)."""
+    from .snippets import Theme
+
+    return get_or_compute(f"themes.{locale.pk}", lambda: Theme.for_locale(locale))
 
 
 def fragment(name, vary, render):

@@ -1,7 +1,8 @@
 """The full-page cache: anonymous GET and HEAD requests of public pages, served from Django's cache.
 
-``PageCacheMiddleware`` sits near the top of ``MIDDLEWARE`` (right after WhiteNoise), so a hit
-costs one or two cache reads and no session, user, URL resolution or database query.
+``PageCacheMiddleware`` sits near the top of ``MIDDLEWARE`` (after WhiteNoise and
+``content_cache.RequestMemoMiddleware``), so a hit costs one or two cache reads and no
+session, user, URL resolution or database query.
 
 What is cached: responses with status 200 to GET requests that carry no cookie other than the
 CSRF cookie, outside the excluded paths (the admin, the federation endpoints, documents, which
@@ -170,10 +171,6 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        with content_cache.request_memo():  # each cached value read once per request
-            return self._serve(request)
-
-    def _serve(self, request):
         if not enabled() or not _request_is_cacheable(request):
             content_cache.find_site(request)
             response = self.get_response(request)

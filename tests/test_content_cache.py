@@ -192,3 +192,20 @@ def test_a_request_reads_each_value_once_and_sees_its_own_changes(monkeypatch):
     reads.clear()
     content_cache.get_or_compute("test.memo", lambda: "again")
     assert len(reads) == 2  # outside a request: every call reads the cache
+
+
+def test_every_request_reads_each_value_once_without_the_page_cache(
+    client, site_tree, settings, monkeypatch
+):
+    """The memo is its own middleware: a site without the page cache's (or a view it does
+    not serve) still reads the generation once per request, not once per value."""
+    from django.core.cache import cache
+
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "PageCacheMiddleware" not in m]
+    client.get("/")  # warm: every value computed and stored
+    reads = []
+    get = cache.get
+    monkeypatch.setattr(cache, "get", lambda *a, **k: reads.append(a[0]) or get(*a, **k))
+    assert client.get("/").status_code == 200
+    assert reads.count(content_cache.GENERATION) == 1
+    assert len(reads) == len(set(reads))  # and every value once

@@ -39,3 +39,34 @@ def test_an_alias_names_and_links_the_city_in_its_language(client, site_tree):
     seminar.host_city = other
     seminar.save_revision().publish()
     assert "Brugmeer" in client.get(alias_in(seminar, "lv").url).content.decode()
+
+
+def test_one_map_of_a_languages_cities_for_the_home_the_search_and_the_cards(client, site_tree):
+    """The network home's cities, the search's city facet and ``{% local_city %}`` read one
+    map per language, cached with the content: what one of them read, the others do not ask
+    the database again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cities_cms import content_cache
+
+    city = make_city(site_tree.cities, title="Stejarlunca")
+    translate(city, "lv", title="Stežarlunka")
+    model = make_practice_model(site_tree.practices, title="Energy renovation", city=city)
+    content_cache.invalidate()  # a new generation: nothing read yet
+
+    assert "Stežarlunka" in client.get("/lv/").content.decode()  # the home reads the map
+    for url in ("/lv/search/?q=renovation", alias_in(model, "lv").url):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        assert "Stežarlunka" in html, url  # the facet's value; the page's city
+        # A language's city pages, as the map reads them (not a city by its id, nor the
+        # search's own statement).
+        city_queries = [
+            q["sql"]
+            for q in queries
+            if q["sql"].startswith("SELECT")
+            and 'FROM "cities_cms_citypage"' in q["sql"]
+            and '"locale_id" =' in q["sql"]
+        ]
+        assert not city_queries, (url, city_queries)

@@ -273,15 +273,14 @@ class NetworkHomePage(ThemePagesMixin, AbstractNetworkHomePage, Page):
 
         context = super().get_context(request, *args, **kwargs)
         count = settings.CITIES_CMS_HOME_HIGHLIGHTS
-        # Cached with the content: the query reads every page of the network to find them.
-        cities = (
-            content_cache.get_or_compute(
-                f"home-cities.{self.pk}",
-                lambda: list(self.get_cities().defer_streamfields()),  # read on every request
-            )
-            if self.pk
-            else list(self.get_cities())
-        )
+        # The language's cities, cached with the content (the query reads every page of the
+        # network to find them): those under this home, leading city first.
+        if self.pk:
+            in_language = content_cache.cities(self.locale_id).values()
+            under = [c for c in in_language if c.path.startswith(self.path) and c.pk != self.pk]
+            cities = sorted(under, key=lambda city: city.role)  # stable: by title within a role
+        else:
+            cities = list(self.get_cities())
         context["cities"] = cities
         context["city_map"] = CityMap(cities)
         context["countries"] = sorted({c.country.name for c in cities}, key=str)

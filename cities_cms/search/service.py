@@ -97,31 +97,19 @@ class Facet:
 class Vocabulary:
     """The labels of facet values in one locale: themes and cities.
 
-    Read from ``cities_cms.content_cache`` when it can (four queries otherwise): publishing,
-    unpublishing, moving or deleting a page, saving or deleting a theme or a view restriction
-    computes them afresh.
+    From the locale's themes and cities in ``cities_cms.content_cache`` (the maps the pages'
+    tags read too): publishing, unpublishing, moving or deleting a page, saving or deleting a
+    theme or a view restriction computes them afresh.
     """
 
     def __init__(self, locale):
         self.locale = locale
-        self.themes, self.cities = content_cache.get_or_compute(
-            f"search.vocabulary.{locale.pk}", lambda: self._load(locale)
-        )
-        self.city_keys_by_slug = {slug: key for key, (slug, _t, _c) in self.cities.items()}
-
-    @staticmethod
-    def _load(locale):
-        from ..snippets import Theme
-
-        themes = {key: str(theme.name) for key, theme in Theme.for_locale(locale).items()}
-        pages = CityPage.objects.live().public().filter(locale=locale)
-        cities = {
-            key: (slug, title, country)
-            for key, slug, title, country in pages.order_by("title").values_list(
-                "translation_key", "slug", "title", "country"
-            )
+        self.themes = {key: str(t.name) for key, t in content_cache.themes(locale).items()}
+        self.cities = {
+            key: (page.slug, page.title, page.country.code)
+            for key, page in content_cache.cities(locale.pk).items()
         }
-        return themes, cities
+        self.city_keys_by_slug = {slug: key for key, (slug, _t, _c) in self.cities.items()}
 
     def theme_choices(self):
         return list(self.themes.items())

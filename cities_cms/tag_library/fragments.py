@@ -1,0 +1,64 @@
+"""``{% shared_fragment %}``: page parts that are the same for every visitor, rendered once per
+content generation (``cities_cms.content_cache.fragment``).
+"""
+
+from django import template
+from django.utils.translation import get_language
+
+from .. import content_cache
+from ..absolute_urls import request_site
+from . import context_locale
+
+register = template.Library()
+
+
+@register.tag
+def shared_fragment(parser, token):
+    """``{% shared_fragment "name" vary ... %}...{% endshared_fragment %}``: a page part that is
+    the same for every visitor (header, footer), rendered once per content generation.
+
+    The key is the name, the active language, the request's site, the page's language and the
+    given ``vary`` values (the page's switcher targets, the menu's current item ...). Never
+    cached: in previews, and any output with a CSP nonce or a CSRF token (per request).
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("shared_fragment needs a name")
+    nodelist = parser.parse(("endshared_fragment",))
+    parser.delete_first_token()
+    return SharedFragmentNode(
+        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+    )
+
+
+class SharedFragmentNode(template.Node):
+    def __init__(self, nodelist, name, vary):
+        self.nodelist, self.name, self.vary = nodelist, name, vary
+
+    def render(self, context):
+        request = context.get("request")
+        if request is None or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)
+        site = request_site(request)
+        vary = (
+            get_language(),
+            getattr(site, "pk", None),
+            getattr(context_locale(context), "pk", None),
+            [value.resolve(context) for value in self.vary],
+        )
+        rendered = []
+
+        def render():
+            html = self.nodelist.render(context)
+            rendered.append(html)
+            return html if _same_for_everyone(html) else None
+
+        # None is stored for a part that cannot be shared: it is rendered on every request.
+        html = content_cache.fragment(str(self.name.resolve(context)), vary, render)
+        if rendered:
+            return rendered[0]
+        return html if html is not None else self.nodelist.render(context)
+
+
+def _same_for_everyone(html):
+    return "nonce=" not in html and "csrfmiddlewaretoken" not in html

@@ -1,0 +1,71 @@
+"""Themes named in the page's language, with their landing pages (cities_cms.pages.themes)."""
+
+from django import template
+
+from .. import content_cache, languages
+from . import context_locale
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def localized_themes(context, themes):
+    """The given themes (any language) named in the page's language, ordered.
+
+    Themes are matched by key, so a page whose themes point at another language's snippets
+    still shows names in the visitor's language. One query per page, cached on the request.
+    """
+    page = context.get("page")
+    request = context.get("request")
+    locale = getattr(page, "locale", None)
+    if locale is None:
+        return list(themes)
+    cache_name = f"_cities_cms_themes_{locale.pk}"
+    by_key = getattr(request, cache_name, None)
+    if by_key is None:
+        by_key = content_cache.themes(locale)
+        if request is not None:
+            setattr(request, cache_name, by_key)
+    keys = {t.key for t in themes}
+    return [theme for key, theme in by_key.items() if key in keys]
+
+
+@register.simple_tag(takes_context=True)
+def theme_links(context, themes):
+    """The given themes named in the page's language, each with its landing page:
+    ``[{name, url, lang}]`` (``lang`` where the name is not translated yet).
+    """
+    from ..pages.themes import theme_urls
+
+    named = localized_themes(context, themes)
+    locale = context_locale(context)
+    if locale is None:
+        return [{"name": theme.name, "url": "", "lang": ""} for theme in named]
+    _index, urls = theme_urls(context.get("request"), locale)
+    codes = {loc.pk: code for code, loc in languages.locales().items()}
+    return [
+        {
+            "name": theme.name,
+            "url": urls.get(theme.key, ""),
+            "lang": "" if theme.locale_id == locale.pk else codes.get(theme.locale_id, ""),
+        }
+        for theme in named
+    ]
+
+
+@register.simple_tag(takes_context=True)
+def theme_index_url(context):
+    """The address of the theme index in the page's (or view's) language, or ""."""
+    from ..pages.themes import theme_urls
+
+    locale = context_locale(context)
+    return theme_urls(context.get("request"), locale)[0] if locale is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def theme_page_url(context, key):
+    """The address of the theme ``key``'s page in the page's (or view's) language, or ""."""
+    from ..pages.themes import theme_urls
+
+    locale = context_locale(context)
+    return theme_urls(context.get("request"), locale)[1].get(key, "") if locale else ""
