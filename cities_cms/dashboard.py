@@ -304,7 +304,9 @@ class Dashboard:
 
 
 class DashboardPanel(Component):
-    """A dashboard panel over one of the :class:`Dashboard`'s lists."""
+    """A dashboard panel over one list: the :class:`Dashboard`'s ``list_name``, or what the
+    panel's own ``listing(board)`` gives (the optional apps' panels compute theirs).
+    """
 
     name = ""
     order = 100
@@ -312,11 +314,16 @@ class DashboardPanel(Component):
     heading = ""
     help_text = ""
     empty_text = ""
-    more_url = ""
     when_label = _("Since")
+    list_name = ""
+    more_url_name = ""  # the view that lists them all, linked when the panel shows only LIMIT
+
+    @property
+    def more_url(self):
+        return reverse(self.more_url_name) if self.more_url_name else ""
 
     def listing(self, board):
-        raise NotImplementedError
+        return getattr(board, self.list_name)
 
     def get_context_data(self, parent_context):
         request = parent_context["request"]
@@ -348,17 +355,16 @@ class _ReviewPanel(DashboardPanel):
 
 class ReviewPanel(_ReviewPanel):
     name = "cc_to_review"
+    list_name = "to_review"
     order = 100
     heading = _("Awaiting your review")  # Wagtail's own words (and translations)
     help_text = _("Pages submitted at a review step of your groups, oldest first.")
     empty_text = _("Nothing waits for your review.")
 
-    def listing(self, board):
-        return board.to_review
-
 
 class NetworkApprovalPanel(_ReviewPanel):
     name = "cc_network_approval"
+    list_name = "network_approval"
     order = 105
     heading = _("Practice models waiting for network approval")
     help_text = _(
@@ -367,30 +373,23 @@ class NetworkApprovalPanel(_ReviewPanel):
     )
     empty_text = _("No practice model waits for network approval.")
 
-    def listing(self, board):
-        return board.network_approval
-
 
 class DraftsPanel(DashboardPanel):
     name = "cc_drafts"
+    list_name = "drafts"
     order = 110
     heading = _("Your drafts")
     help_text = _("Pages you changed and did not publish or submit for review yet.")
     empty_text = _("You have no unpublished changes.")
 
-    def listing(self, board):
-        return board.drafts
-
 
 class InReviewPanel(DashboardPanel):
     name = "cc_in_review"
+    list_name = "in_review"
     order = 115
     heading = _("Your pages in review")
     help_text = _("Pages you submitted, and where they wait.")
     empty_text = _("None of your pages is in review.")
-
-    def listing(self, board):
-        return board.in_review
 
 
 class BacklogPanel(Component):
@@ -446,49 +445,30 @@ class CountSummaryItem(SummaryItem):
 
 def construct_summary_items(request, items):
     board = dashboard(request)
+    counts = []  # (order, icon, text, the panel it leads to)
     if board.is_reviewer:
         total = board.to_review.total
-        items.append(
-            CountSummaryItem(
-                request,
-                order=10,
-                icon="tasks",
-                text=ngettext("%(count)d page to review", "%(count)d pages to review", total)
-                % {"count": total},
-                url="#cc_to_review-section",
-            )
-        )
+        text = ngettext("%(count)d page to review", "%(count)d pages to review", total)
+        counts.append((10, "tasks", text % {"count": total}, "cc_to_review"))
     if board.is_coordinator:
         total = board.network_approval.total
-        items.append(
-            CountSummaryItem(
-                request,
-                order=15,
-                icon="site",
-                text=ngettext(
-                    "%(count)d practice model waiting for network approval",
-                    "%(count)d practice models waiting for network approval",
-                    total,
-                )
-                % {"count": total},
-                url="#cc_network_approval-section",
-            )
+        text = ngettext(
+            "%(count)d practice model waiting for network approval",
+            "%(count)d practice models waiting for network approval",
+            total,
         )
+        counts.append((15, "site", text % {"count": total}, "cc_network_approval"))
     for index, backlog in enumerate(board.backlogs):
-        items.append(
-            CountSummaryItem(
-                request,
-                order=20 + index,
-                icon="globe",
-                text=ngettext(
-                    "%(count)d page to translate into %(language)s",
-                    "%(count)d pages to translate into %(language)s",
-                    backlog["total"],
-                )
-                % {"count": backlog["total"], "language": backlog["language"]},
-                url=f"#cc_backlog_{index}-section",
-            )
-        )
+        text = ngettext(
+            "%(count)d page to translate into %(language)s",
+            "%(count)d pages to translate into %(language)s",
+            backlog["total"],
+        ) % {"count": backlog["total"], "language": backlog["language"]}
+        counts.append((20 + index, "globe", text, f"cc_backlog_{index}"))
+    items.extend(
+        CountSummaryItem(request, order=order, icon=icon, text=text, url=f"#{panel}-section")
+        for order, icon, text, panel in counts
+    )
 
 
 def construct_panels(request, panels):

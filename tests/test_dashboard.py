@@ -19,26 +19,14 @@ from cities_cms.federation.models import Peer, PeerStatus
 from cities_cms.registration.models import Registration, RegistrationSettings
 from cities_cms.translation import status
 
-from .utils import make_practice_model, make_seminar, translate
+from .utils import make_member, make_practice_model, make_role_users, make_seminar, translate
 
 DASHBOARD = "/admin/"
 
 
-def member(username, *group_names):
-    user = User.objects.create_user(username, password="pw", first_name=username.title())
-    for name in group_names:
-        user.groups.add(Group.objects.get(name=name))
-    return User.objects.get(pk=user.pk)  # fresh permission caches
-
-
 @pytest.fixture
 def people(site_tree):
-    return {
-        "editor": member("editor", "City editors"),
-        "reviewer": member("reviewer", "City reviewers"),
-        "coordinator": member("coordinator", "Network coordinators"),
-        "translator": member("tulkotajs", "Translators (lv)"),
-    }
+    return make_role_users()
 
 
 def dashboard(client, user):
@@ -218,7 +206,7 @@ def test_drafts_only_where_the_editor_may_edit(client, site_tree):
                 content_type__app_label="wagtailcore", codename=codename
             ),
         )
-    user = member("cities-only", "Cities only")
+    user = make_member("cities-only", "Cities only")
     from .utils import make_city
 
     city = make_city(site_tree.cities, title="Brugmeer", live=False)

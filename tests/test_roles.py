@@ -1,30 +1,19 @@
 """Roles, moderation workflows and per-locale translators, tested from each role's side."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from wagtail.models import Locale, Page, TaskState, WorkflowState
 
 from cities_cms.pages import PracticeModelPage
 from cities_cms.snippets import Theme
 from cities_cms.workflows import network_approved
 
-from .utils import make_practice_model, translate
-
-
-def member(username, group_name):
-    user = User.objects.create_user(username, password="pw")
-    user.groups.add(Group.objects.get(name=group_name))
-    return User.objects.get(pk=user.pk)  # fresh permission caches
+from .utils import make_practice_model, make_role_users, translate
 
 
 @pytest.fixture
 def people(site_tree):
-    return {
-        "editor": member("editor", "City editors"),
-        "reviewer": member("reviewer", "City reviewers"),
-        "coordinator": member("coordinator", "Network coordinators"),
-        "translator_lv": member("tulkotajs", "Translators (lv)"),
-    }
+    return make_role_users()
 
 
 def approve_current_task(page, user):
@@ -102,7 +91,7 @@ def test_unshared_pages_pass_network_approval_without_a_person(site_tree, people
 
 
 def test_translator_edits_only_their_language(site_tree, people):
-    translator = people["translator_lv"]
+    translator = people["translator"]
     page = make_practice_model(site_tree.practices, title="Green roofs")
     latvian = translate(page, "lv", title="Zaļie jumti")
     from cities_cms.setup import run_setup
@@ -115,7 +104,7 @@ def test_translator_edits_only_their_language(site_tree, people):
 
 
 def test_translator_changes_snippets_of_their_language_only(client, site_tree, people):
-    translator = people["translator_lv"]
+    translator = people["translator"]
     lv = Locale.objects.get(language_code="lv")
     housing = site_tree.themes["housing"]
     housing_lv = housing.copy_for_translation(lv)

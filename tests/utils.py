@@ -156,6 +156,27 @@ def make_private(page, password="secret"):
     )
 
 
+def make_member(username, *group_names, **kw):
+    """A user in the named groups (the setup's role groups, or a test's own), nothing else."""
+    from django.contrib.auth.models import Group, User
+
+    kw.setdefault("first_name", username.title())
+    user = User.objects.create_user(username, password="pw", **kw)
+    for name in group_names:
+        user.groups.add(Group.objects.get(name=name))
+    return User.objects.get(pk=user.pk)  # fresh permission caches
+
+
+def make_role_users():
+    """One user per role that ``run_setup`` creates a group for (the translator's is Latvian)."""
+    return {
+        "editor": make_member("editor", "City editors"),
+        "reviewer": make_member("reviewer", "City reviewers"),
+        "coordinator": make_member("coordinator", "Network coordinators"),
+        "translator": make_member("tulkotajs", "Translators (lv)"),
+    }
+
+
 def build_site(*, sync_trees=None, **home_kw):
     """A network home page as the default site's root, with the setup command's content.
 

@@ -72,15 +72,10 @@ class PeersPanel(DashboardPanel):
     heading = _("Federation: peers that need attention")
     help_text = _("Partner sites waiting for approval, or whose exchanges fail.")
     empty_text = _("Every peer is in order.")
-
-    @property
-    def more_url(self):
-        return reverse("cities_cms_federation:peers")
+    more_url_name = "cities_cms_federation:peers"
 
     def listing(self, board):
-        if not hasattr(board, "peers"):
-            board.peers = peers_needing_attention()
-        return board.peers
+        return peers_needing_attention()
 
 
 @hooks.register("construct_homepage_panels")

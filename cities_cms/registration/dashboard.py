@@ -92,15 +92,10 @@ class UpcomingSeminarsPanel(DashboardPanel):
     help_text = _("Seminars that take registrations, the next first.")
     empty_text = _("No upcoming seminar takes registrations.")
     when_label = _("Starts")
-
-    @property
-    def more_url(self):
-        return reverse("cities_cms_registration:index")
+    more_url_name = "cities_cms_registration:index"
 
     def listing(self, board):
-        if not hasattr(board, "upcoming_seminars"):
-            board.upcoming_seminars = upcoming_seminars(board.user)
-        return board.upcoming_seminars
+        return upcoming_seminars(board.user)
 
 
 def construct_panels(request, panels):
