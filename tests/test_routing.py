@@ -15,7 +15,7 @@ from wagtail.models import Locale, Page
 
 from cities_cms import routing
 
-from .utils import make_practice_model, make_private, make_seminar, translate
+from .utils import fresh, make_practice_model, make_private, make_seminar, translate
 
 LANGUAGES = ("en", "lv", "pl")
 
@@ -54,15 +54,22 @@ def _paths(language):
     return paths
 
 
-@pytest.fixture
-def tree(site_tree):
-    published = make_practice_model(site_tree.practices, title="Shared flats")
+@pytest.fixture(scope="module")
+def _routing_site(network_site):
+    """Built once for the module (tests get fresh instances: ``tree``)."""
+    tree = fresh(network_site)
+    published = make_practice_model(tree.practices, title="Shared flats")
     translate(published, "lv", title="Koplietošanas dzīvokļi", slug="koplietosanas-dzivokli")
-    make_practice_model(site_tree.practices, title="Still a draft", live=False)
-    private = make_practice_model(site_tree.practices, title="Members only")
+    make_practice_model(tree.practices, title="Still a draft", live=False)
+    private = make_practice_model(tree.practices, title="Members only")
     make_private(private)
-    make_seminar(site_tree.seminars, title="Spring seminar")
-    return site_tree
+    make_seminar(tree.seminars, title="Spring seminar")
+    return tree
+
+
+@pytest.fixture
+def tree(_routing_site, db):
+    return fresh(_routing_site)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
