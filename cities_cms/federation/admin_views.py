@@ -23,7 +23,7 @@ from wagtail.models import Page
 from . import peers as peer_actions
 from .forms import AddPeerForm, TrustMemberListForm
 from .identity import current_identity, format_fingerprint
-from .models import FederatedCopy, Peer, PeerStatus
+from .models import CopyKind, FederatedCopy, Peer, PeerStatus
 from .schema import ProtocolError
 from .signing import key_id_of
 
@@ -157,7 +157,8 @@ class PeerDetailView(ManagePeersMixin, WagtailAdminTemplateMixin, TemplateView):
                 else ""
             ),
             events=paginator.get_page(self.request.GET.get("p")),
-            copies_count=peer.copies.count(),
+            copies_count=peer.copies.exclude(kind=CopyKind.SEMINAR).count(),
+            seminars_count=peer.copies.filter(kind=CopyKind.SEMINAR).count(),
             trust_form=TrustMemberListForm(
                 initial={"publishes_member_list": peer.publishes_member_list}
             ),
@@ -283,12 +284,12 @@ class RemovePeerView(ManagePeersMixin, WagtailAdminTemplateMixin, TemplateView):
 
 def copy_of(page) -> FederatedCopy | None:
     """The FederatedCopy behind ``page`` (any of its locales), or None."""
-    from ..pages import PracticeModelPage
+    from ..pages import PracticeModelPage, SeminarPage
 
     if page is None or not getattr(page, "translation_key", None):
         return None
-    if not issubclass(page.specific_class or type(page), PracticeModelPage):
-        return None  # only practice models travel; no query for other pages
+    if not issubclass(page.specific_class or type(page), (PracticeModelPage, SeminarPage)):
+        return None  # only practice models and seminars travel; no query for other pages
     return FederatedCopy.objects.filter(global_id=page.translation_key).first()
 
 

@@ -4,10 +4,10 @@
   of the last syncs (what editors see in the admin).
 - ``PeerEvent``: a log of what happened with a peer (refusals, imports, errors), newest first.
 - ``SeenNonce``: nonces of push notifications already accepted, so a replay is refused.
-- ``OutboundRecord``: one row per practice model this instance has ever shared: its global id,
-  its version (only grows), whether it is a tombstone, and its place in the feed (``sequence``).
-- ``FederatedCopy``: one row per practice model received from elsewhere: where it came from,
-  its version, whether an editor detached it.
+- ``OutboundRecord``: one row per practice model or seminar this instance has ever shared: its
+  global id, its version (only grows), whether it is a tombstone, and its place in the feed.
+- ``FederatedCopy``: one row per practice model or seminar received from elsewhere: where it
+  came from, its kind, its version, whether an editor detached it.
 - ``FederatedMedia``: images received, by SHA-256, so the same file is stored once.
 
 The private key is never stored here (see ``identity.py``): database dumps must not carry it.
@@ -160,10 +160,20 @@ class OutboundRecord(models.Model):
         return f"{self.global_id} v{self.version}"
 
 
+class CopyKind(models.TextChoices):
+    PRACTICE_MODEL = "practice_model", _("practice model")
+    SEMINAR = "seminar", _("seminar")
+
+
 class FederatedCopy(models.Model):
-    """A practice model received from another instance (one row for all its locales)."""
+    """A practice model or seminar received from another instance (one row for all its
+    locales)."""
 
     global_id = models.UUIDField(_("global id"), unique=True)  # = translation_key of the pages
+    # Which page type the copy is (core code lists received seminars by it, pages/seminar.py).
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=CopyKind.choices, default=CopyKind.PRACTICE_MODEL
+    )
     peer = models.ForeignKey(
         Peer,
         verbose_name=_("received from"),

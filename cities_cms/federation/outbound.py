@@ -1,4 +1,5 @@
-"""Outbound documents: what this instance tells its peers about one shared practice model.
+"""Outbound documents: what this instance tells its peers about one shared practice model
+(seminars: ``outbound_seminar.py``).
 
 :func:`build_document` turns a practice model (all its live, public locales) into the JSON
 document of docs/federation.md §4, or returns None when it must not leave the site (draft,
@@ -23,7 +24,7 @@ from wagtail.rich_text import RichText, expand_db_html
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from ..conf import settings
-from ..pages import PracticeModelPage
+from ..pages import PracticeModelPage, SeminarPage
 from ..workflows import NetworkApprovalTask, approved_revisions
 from .schema import PROTOCOL, RICH_TEXT_FIELDS, STREAM_FIELDS, TEXT_FIELDS, TOMBSTONE_REASONS
 from .signing import canonical_json
@@ -87,13 +88,21 @@ def now_iso() -> str:
 # --- which pages may leave ------------------------------------------------------------------
 
 
-def pages_of(global_id):
-    """Every page (any locale, aliases excluded) of one practice model, default locale first."""
-    pages = list(
-        PracticeModelPage.objects.filter(translation_key=global_id, alias_of__isnull=True)
-        .select_related("locale")
-        .order_by("pk")
-    )
+# The page types that travel: practice models, and seminars open to partner cities.
+TRAVELLING = (PracticeModelPage, SeminarPage)
+
+
+def pages_of(global_id, model=None):
+    """Every page (any locale, aliases excluded) of one practice model or seminar (``model``:
+    which, when known), default locale first."""
+    for candidate in [model] if model else TRAVELLING:
+        pages = list(
+            candidate.objects.filter(translation_key=global_id, alias_of__isnull=True)
+            .select_related("locale")
+            .order_by("pk")
+        )
+        if pages:
+            break
     from wagtail.models import Locale
 
     default = Locale.get_default()
@@ -370,9 +379,13 @@ def build_document(page) -> dict | None:
     ``version`` is left 0 and ``updated_at`` empty: ``records.refresh`` fills them in.
     """
     page = page.specific
+    if isinstance(page, SeminarPage):
+        from .outbound_seminar import build_seminar_document
+
+        return build_seminar_document(page)
     if not isinstance(page, PracticeModelPage):
         return None
-    pages = pages_of(page.translation_key)
+    pages = pages_of(page.translation_key, PracticeModelPage)
     if withdrawal_reason(pages) is not None:
         return None
     source = pages[0]

@@ -1,4 +1,5 @@
-"""Keeping ``OutboundRecord`` in step with the pages: one row per practice model ever shared.
+"""Keeping ``OutboundRecord`` in step with the pages: one row per practice model or seminar
+ever shared.
 
 :func:`refresh` recomputes the record of one global id (a page ``translation_key``): a new,
 signed document when the content changed, a tombstone when the practice model was unshared,
@@ -114,7 +115,7 @@ def refresh(global_id) -> RefreshResult:
     content_hash = outbound.content_hash(document)
     if existing is not None and existing.content_hash == content_hash:
         return RefreshResult(global_id, "unchanged", existing)
-    if document["type"] == "practice-model":
+    if document["type"] != "tombstone":
         size = len(canonical_json(sign_document(document)))
         limit = settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES
         if size > limit:
@@ -130,7 +131,7 @@ def refresh(global_id) -> RefreshResult:
         record = _store(global_id, document, content_hash, existing)
         if record is None:
             return RefreshResult(global_id, "unchanged", existing)
-        if document["type"] == "practice-model":
+        if document["type"] != "tombstone":
             _clear_problem(global_id)
         _announce([global_id], record.sequence)
     return RefreshResult(global_id, outcome, record)
@@ -159,12 +160,11 @@ def refresh_quietly(global_ids):
 
 
 def rebuild(progress=None) -> dict:
-    """Refresh every practice model and every record; returns counts by outcome."""
-    from ..pages import PracticeModelPage
-
+    """Refresh every practice model and seminar and every record; returns counts by outcome."""
     keys = {
         str(k)
-        for k in PracticeModelPage.objects.filter(alias_of__isnull=True).values_list(
+        for model in outbound.TRAVELLING
+        for k in model.objects.filter(alias_of__isnull=True).values_list(
             "translation_key", flat=True
         )
     }
@@ -197,22 +197,21 @@ def resign_all(identity=None) -> int:
 
 
 def _practice_keys_under(*pages):
+    """Translation keys of the practice models and seminars under ``pages``."""
     from django.db.models import Q
-
-    from ..pages import PracticeModelPage
 
     under = Q(pk__in=[])
     for page in pages:
         under |= Q(path__startswith=page.path, depth__gte=page.depth)
-    return list(
-        PracticeModelPage.objects.filter(under).values_list("translation_key", flat=True).distinct()
-    )
+    return [
+        key
+        for model in outbound.TRAVELLING
+        for key in model.objects.filter(under).values_list("translation_key", flat=True).distinct()
+    ]
 
 
 def on_page_changed(sender, instance, **kwargs):
-    from ..pages import PracticeModelPage
-
-    if isinstance(instance, PracticeModelPage):
+    if isinstance(instance, outbound.TRAVELLING):
         refresh_quietly([instance.translation_key])
 
 
@@ -221,9 +220,7 @@ def on_subtree_changed(sender, instance, versions=(), **kwargs):
 
     ``versions``: the pages whose subtrees to look under instead of ``instance`` alone.
     """
-    from ..pages import PracticeModelPage
-
-    if isinstance(instance, PracticeModelPage):
+    if isinstance(instance, outbound.TRAVELLING):
         refresh_quietly([instance.translation_key])
         return
     if not federation_ready():
@@ -235,11 +232,13 @@ def on_subtree_changed(sender, instance, versions=(), **kwargs):
 
 
 def _shared_keys(keys):
-    from ..pages import PracticeModelPage
-
-    return PracticeModelPage.objects.filter(translation_key__in=keys, shared=True).values_list(
-        "translation_key", flat=True
-    )
+    return [
+        key
+        for model in outbound.TRAVELLING
+        for key in model.objects.filter(translation_key__in=keys, shared=True).values_list(
+            "translation_key", flat=True
+        )
+    ]
 
 
 def on_page_deleted(sender, instance, **kwargs):
@@ -268,13 +267,14 @@ def connect():
     from wagtail.models import PageViewRestriction
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
-    from ..pages import PracticeModelPage
-
     uid = "cities_cms_federation_records"
     page_published.connect(on_page_changed, dispatch_uid=uid + "_published")
     page_unpublished.connect(on_subtree_changed, dispatch_uid=uid + "_unpublished")
     post_page_move.connect(on_subtree_changed, dispatch_uid=uid + "_moved")
-    post_delete.connect(on_page_deleted, sender=PracticeModelPage, dispatch_uid=uid + "_deleted")
+    for model in outbound.TRAVELLING:
+        post_delete.connect(
+            on_page_deleted, sender=model, dispatch_uid=f"{uid}_deleted_{model.__name__}"
+        )
     post_save.connect(on_restriction_changed, sender=PageViewRestriction, dispatch_uid=uid + "_r")
     post_delete.connect(
         on_restriction_changed, sender=PageViewRestriction, dispatch_uid=uid + "_r_del"

@@ -34,9 +34,11 @@ from .schema import (
     TEXT_FIELDS,
     PracticeModelDocument,
     ProtocolError,
+    SeminarDocument,
     Tombstone,
 )
 from .schema.errors import from_validation_error
+from .validate_seminar import clean_seminar, soften_seminar
 
 
 @dataclass
@@ -78,14 +80,16 @@ def local_language_codes() -> set[str]:
 # --- lenient values: dropped with a warning before the document is checked -------------------
 
 
-def _soften(document: dict, warnings: list) -> dict:
+def _soften(document: dict, warnings: list, lenient=None) -> dict:
     """A copy of ``document`` without the values a newer peer may send that this version does
-    not know (enumerations of ``fields`` and stakeholders, image types); each one is noted."""
+    not know (enumerations of ``fields`` and stakeholders, image types); each one is noted.
+
+    ``lenient``: (name, allowed values) of ``fields`` (default: a practice model's)."""
     document = dict(document)
     fields = document.get("fields")
     if isinstance(fields, dict):
         fields = dict(fields)
-        for name, allowed in (("status", STATUSES), ("evidence_level", EVIDENCE_LEVELS)):
+        for name, allowed in lenient or (("status", STATUSES), ("evidence_level", EVIDENCE_LEVELS)):
             value = fields.get(name)
             if value in (None, ""):
                 fields.pop(name, None)
@@ -225,15 +229,16 @@ def _media(media) -> list:
     return result
 
 
-def _blocks(blocks, where, warnings) -> list:
-    """Blocks as dicts; a known type whose value does not follow its definition is dropped."""
+def _blocks(blocks, where, warnings, page_class=None) -> list:
+    """Blocks as dicts; a known type whose value does not follow its definition (on
+    ``page_class``, default a practice model) is dropped."""
     from ..pages import PracticeModelPage
     from .schema.blocks import value_adapter
 
     field_name = where.rsplit(".", 1)[-1]
     result = []
     for block in blocks or []:
-        adapter = value_adapter(PracticeModelPage, field_name, block.type)
+        adapter = value_adapter(page_class or PracticeModelPage, field_name, block.type)
         if adapter is not None:
             try:
                 adapter.validate_python(block.value, strict=True)
@@ -356,6 +361,8 @@ class DocumentRules:
 DOCUMENT_TYPES = {
     "practice-model": DocumentRules(PracticeModelDocument, _soften, _practice_model),
     "tombstone": DocumentRules(Tombstone, None, _tombstone),
+    # A seminar open to partner cities (its own checks: validate_seminar.py).
+    "seminar": DocumentRules(SeminarDocument, soften_seminar, clean_seminar),
 }
 
 

@@ -183,6 +183,16 @@ class AbstractSeminarPage(SummaryMixin, models.Model):
     body = StreamField(BodyBlock(), verbose_name=_("more content"), blank=True)
     materials = StreamField(MaterialsBlock(), verbose_name=_("materials"), blank=True)
     outcomes = RichTextField(_("outcomes"), blank=True, features=RICH_TEXT_FEATURES)
+    # An editor's choice: partner cities' sites show the seminar in their network calendars
+    # (cities_cms.federation sends it when it is live and public; registrations stay here).
+    shared = models.BooleanField(
+        _("open to partner cities"),
+        default=False,
+        help_text=_(
+            "Show this seminar on the partner cities' sites. Visitors register here, on this "
+            "site; no registration data is sent."
+        ),
+    )
 
     content_panels = [
         FieldPanel("intro"),
@@ -213,6 +223,7 @@ class AbstractSeminarPage(SummaryMixin, models.Model):
             [FieldPanel("languages"), FieldPanel("themes"), FieldPanel("participating_cities")],
             heading=_("Who and what"),
         ),
+        MultiFieldPanel([FieldPanel("shared")], heading=_("Sharing")),
     ]
     search_fields = SummaryMixin.search_fields + [
         index.SearchField("intro"),
@@ -222,9 +233,12 @@ class AbstractSeminarPage(SummaryMixin, models.Model):
         index.FilterField("kind"),
         index.FilterField("start"),
         index.FilterField("end"),
+        index.FilterField("shared"),
     ]
     override_translatable_fields = [
-        *synchronised("kind", "status", "start", "end", "timezone", "host_city", "languages"),
+        *synchronised(
+            "kind", "status", "start", "end", "timezone", "host_city", "languages", "shared"
+        ),
         *synchronised_overridable("online_url", "listing_image"),
     ]
 
@@ -290,11 +304,13 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
         context = super().get_context(request, *args, **kwargs)
         context["themes"] = list(self.themes.all())
         # A revision (a preview, a draft under review) holds them in memory, not as a query.
+        # Ids only (a city page is a heavy object), then the live, public ones without their
+        # StreamFields: the page shows their names and links.
         cities = self._meta.get_field("participating_cities").related_model.objects.filter(
-            pk__in=[city.pk for city in self.participating_cities.all()]
+            pk__in=list(self.participating_cities.values_list("pk", flat=True))
         )
         context["participating_cities"] = list(
-            cities.live().filter(content_cache.public_q()).order_by("title")
+            cities.live().filter(content_cache.public_q()).defer_streamfields().order_by("title")
         )
         # A seminar received from a partner's site: who shared it, where to register.
         context["received"] = received_seminar(self)

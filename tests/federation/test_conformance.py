@@ -30,6 +30,7 @@ SPEC = ROOT / "docs" / "federation.md"
 SCHEMA_FILE = ROOT / "cities_cms" / "federation" / "schema" / "protocol.schema.json"
 SIGNED = {
     "practice-model": "PracticeModelDocument",
+    "seminar": "SeminarDocument",
     "tombstone": "Tombstone",
     "descriptor": "Descriptor",
     "key-handover": "Handover",
@@ -163,6 +164,32 @@ def test_every_example_document_imports_without_a_warning(remote, site_tree):
     assert outcome.status == "withdrawn" and outcome.warnings == [], outcome
     page.refresh_from_db()
     assert not page.live
+
+
+def test_the_seminar_example_imports_without_a_warning(remote, site_tree):
+    """The spec's seminar, as the partner would send it (its address in ``origin`` and in
+    ``canonical``, which must be on the origin's host), becomes a seminar copy as written."""
+    from cities_cms.pages import SeminarPage
+
+    from ..utils import make_city
+
+    translate(site_tree.seminars, "lv")
+    riga = make_city(site_tree.cities, title="Riga", country="LV")
+    [example] = [e for e in examples() if e.get("type") == "seminar"]
+    document = as_sent_by(remote, example)
+    document["canonical"] = {
+        code: url.replace("https://riga.example", remote.base_url)
+        for code, url in document["canonical"].items()
+    }
+    outcome = import_envelope(remote.peer, remote.envelope(document))
+    assert outcome.status == "imported", outcome
+    assert outcome.warnings == []
+    assert not PeerEvent.objects.filter(peer=remote.peer).exclude(level="info").exists()
+    page = SeminarPage.objects.get(translation_key=document["id"], locale__language_code="en")
+    assert (page.kind, page.status, page.timezone) == ("workshop", "postponed", "Europe/Riga")
+    assert page.host_city_id == riga.pk and page.languages == ["en", "lv"]
+    assert [block.block_type for block in page.agenda] == ["day", "session"]
+    assert page.agenda[0].value["sessions"][0]["speakers"][0]["name"] == "Anna Bērziņa"
 
 
 # --- the published schema ------------------------------------------------------------------------

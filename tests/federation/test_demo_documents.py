@@ -39,3 +39,16 @@ def test_the_demo_partner_documents_follow_the_published_schema(schema):
     for document in sent:
         assert check(schema, "PracticeModelDocument", document) == [], document["id"]
         assert check(schema, "Envelope", sign_document(document, identity)) == []
+
+
+def test_the_demo_partner_seminars_follow_the_published_schema(schema):
+    from site_project.demo.federation import NAMESPACE, PARTNER_CITY, PARTNER_URL, VERSION
+    from site_project.demo.partner_seminars import seminar_documents
+
+    identity = partner_identity()
+    origin = {"base_url": PARTNER_URL, "key_id": identity.key_id, "city": PARTNER_CITY}
+    sent = seminar_documents(origin, PARTNER_URL, NAMESPACE, VERSION)
+    assert {document["fields"]["status"] for document in sent} == {"scheduled", "cancelled"}
+    for document in sent:
+        assert check(schema, "SeminarDocument", document) == [], document["id"]
+        assert check(schema, "Envelope", sign_document(document, identity)) == []

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
-from ...pages import PracticeModelPage
+from ...pages import PracticeModelPage, SeminarPage
 from .. import media as media_module
 from ..identity import format_fingerprint
 from ..models import FederatedCopy, Peer
@@ -37,6 +37,7 @@ from ..validate import normalise_base_url
 from .blocks import BlockImporter
 from .indexing import defer_copies, deferred_indexing, flush_index
 from .pages import ImportCache, _apply_document, _store_images, _withdraw, federation_parent
+from .seminars import apply_seminar, withdraw_seminar
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Applier:
 # The applier for each document type (validate.DOCUMENT_TYPES says which types are accepted).
 APPLIERS = {
     "practice-model": Applier(PracticeModelPage, _apply_document, _withdraw),
+    "seminar": Applier(SeminarPage, apply_seminar, withdraw_seminar),
 }
 
 

@@ -1,6 +1,13 @@
 """Applying a validated document to the page tree: where copies go, their fields, images,
 revisions, aliases, and withdrawal.
+
+The page types that travel differ only in their model, the index their copies go under and
+how a locale's fields fill a page (:class:`CopyType`); practice models are the default,
+``seminars.py`` gives the seminars' type.
 """
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.text import slugify
@@ -74,26 +81,16 @@ class ImportCache:
     def __init__(self):
         self._locales = None
         self._default = None
-        self._root_parent = None
-        self._parents = {}  # locale pk -> parent index in that locale
+        self._roots = {}  # page model -> the index its copies go under (default locale)
+        self._parents = {}  # (page model, locale pk) -> that index in the locale
         self._themes = {}  # (keys, locale pk) -> [Theme]
         self._cities = {}  # (name, country, locale pk) -> CityPage | None
         self._collection = None
-        self._own = None
 
     def reset(self):
-        self._root_parent = None
+        self._roots = {}
         self._parents = {}
         self._collection = None
-
-    def own_identity(self):
-        """(base_url, key id) of this instance: asked once, not once per document (its
-        address may come from the default Site, a query)."""
-        if self._own is None:
-            from .authors import own_identity
-
-            self._own = own_identity()
-        return self._own
 
     def locales(self) -> dict:
         if self._locales is None:
@@ -105,12 +102,14 @@ class ImportCache:
             self._default = Locale.get_default()
         return self._default
 
-    def parent_in(self, locale):
-        if self._root_parent is None:
-            self._root_parent = federation_parent()
-        if locale.pk not in self._parents:
-            self._parents[locale.pk] = parent_in(self._root_parent, locale)
-        return self._parents[locale.pk]
+    def parent_in(self, locale, copy_type=None):
+        copy_type = copy_type or PRACTICE_MODELS
+        model = copy_type.model
+        if model not in self._roots:
+            self._roots[model] = copy_type.index()
+        if (model, locale.pk) not in self._parents:
+            self._parents[model, locale.pk] = parent_in(self._roots[model], locale)
+        return self._parents[model, locale.pk]
 
     def themes(self, keys, locale):
         key = (tuple(keys), locale.pk)
@@ -197,6 +196,20 @@ def _fill(page, clean: CleanDocument, code, locale, images, warnings, cache):
     ]
 
 
+@dataclass(frozen=True)
+class CopyType:
+    """A page type that travels: its model, the index of the default locale its copies go
+    under (``() -> page``, may raise "no-parent") and how one locale of a document fills a
+    page (``(page, clean, code, locale, images, warnings, cache)``)."""
+
+    model: type
+    index: Callable
+    fill: Callable
+
+
+PRACTICE_MODELS = CopyType(PracticeModelPage, federation_parent, _fill)
+
+
 def _slug(parent, data, page_id=None):
     requested = slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
     return find_available_slug(parent, requested, ignore_page_id=page_id)
@@ -227,18 +240,19 @@ def _store_images(clean, downloaded, cache):
     return {item["ref"]: images_by_hash[item["sha256"]] for item in clean.media}
 
 
-def _create_page(clean, code, locale, parent, images, warnings, cache, now):
+def _create_page(clean, code, locale, parent, images, warnings, cache, now, copy_type=None):
     """A new live copy in one locale with a single revision, as Wagtail's create-then-publish
     leaves it, in one insert and one update instead of three saves
     (wagtail_internals.create_live_page). Its ``page_published`` is sent by
     :func:`_apply_document` once the document's pages and aliases all exist."""
-    page = PracticeModelPage(
+    copy_type = copy_type or PRACTICE_MODELS
+    page = copy_type.model(
         locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
     )
-    _fill(page, clean, code, locale, images, warnings, cache)
+    copy_type.fill(page, clean, code, locale, images, warnings, cache)
     page.slug = _slug(parent, clean.locales[code])
     page.draft_title = page.title
-    page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(PracticeModelPage))
+    page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(copy_type.model))
     revision = wagtail_internals.create_live_page(parent, page, now)
     # The page's search and reference index entries follow at the end of the document
     # (deferred_indexing): the update that made it live sent no signal.
@@ -272,7 +286,8 @@ def _sync_aliases(page):
     return created
 
 
-def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None:
+def _apply_document(clean: CleanDocument, copy, images, warnings, cache, copy_type=None) -> None:
+    copy_type = copy_type or PRACTICE_MODELS
     locales = {code: loc for code, loc in cache.locales().items() if code in clean.locales}
     default_code = cache.default_locale().language_code
     order = sorted(
@@ -281,7 +296,7 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None
     )
     existing = {
         page.locale_id: page
-        for page in PracticeModelPage.objects.filter(translation_key=clean.id).select_related(
+        for page in copy_type.model.objects.filter(translation_key=clean.id).select_related(
             "locale"
         )
     }
@@ -293,7 +308,15 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None
         if page is None:
             created.append(
                 _create_page(
-                    clean, code, locale, cache.parent_in(locale), images, warnings, cache, now
+                    clean,
+                    code,
+                    locale,
+                    cache.parent_in(locale, copy_type),
+                    images,
+                    warnings,
+                    cache,
+                    now,
+                    copy_type,
                 )
             )
             continue
@@ -301,7 +324,7 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache) -> None
             if page.alias_of_id:
                 # An alias (synchronised trees): it becomes a real translation.
                 page = wagtail_internals.convert_alias(page)
-            _fill(page, clean, code, locale, images, warnings, cache)
+            copy_type.fill(page, clean, code, locale, images, warnings, cache)
             page.slug = _slug(page.get_parent(), clean.locales[code], page.pk)
             page.full_clean()
         _publish(page)
@@ -325,10 +348,8 @@ def _root_of(alias, aliases):
     return alias.alias_of_id
 
 
-def _withdraw(global_id):
-    for page in PracticeModelPage.objects.filter(translation_key=global_id, live=True).order_by(
-        "-alias_of_id"
-    ):
+def _withdraw(global_id, model=PracticeModelPage):
+    for page in model.objects.filter(translation_key=global_id, live=True).order_by("-alias_of_id"):
         page.refresh_from_db()
         if page.live:
             page.unpublish(log_action=False)

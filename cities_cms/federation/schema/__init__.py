@@ -1,18 +1,21 @@
 """The federation protocol ``cities-cms/1``: one definition of every wire object.
 
-pydantic models (``documents.py``, ``instance.py``, block values in ``blocks.py``) from
-which the outbound encoder, the validator, the importer, the published JSON Schema
-(``jsonschema.py``, served at ``/federation/schema.json``) and the tables of
+pydantic models (``documents.py``, ``seminars.py``, ``instance.py``, block values in
+``blocks.py``) from which the outbound encoder, the validator, the importer, the published
+JSON Schema (``jsonschema.py``, served at ``/federation/schema.json``) and the tables of
 docs/federation.md all follow; one error type (``errors.ProtocolError``).
 """
 
 from .common import (
+    ATTENDANCE_MODES,
+    EVENT_STATUSES,
     EVIDENCE_LEVELS,
     IMAGE_TYPES,
     LICENCES,
     MAX_VERSION,
     NETWORK_THEME_KEYS,
     PROTOCOL,
+    SEMINAR_KINDS,
     STAKEHOLDER_KINDS,
     STATUSES,
     TOMBSTONE_REASONS,
@@ -38,9 +41,19 @@ from .instance import (
     MemberList,
     PushNotification,
 )
+from .seminars import (
+    SEMINAR_RICH_TEXT_FIELDS,
+    SEMINAR_STREAM_FIELDS,
+    SEMINAR_TEXT_FIELDS,
+    SeminarDocument,
+    SeminarFields,
+    SeminarLocaleContent,
+)
 
 __all__ = [
+    "ATTENDANCE_MODES",
     "CODES",
+    "EVENT_STATUSES",
     "EVIDENCE_LEVELS",
     "IMAGE_TYPES",
     "LICENCES",
@@ -49,6 +62,10 @@ __all__ = [
     "NETWORK_THEME_KEYS",
     "PROTOCOL",
     "RICH_TEXT_FIELDS",
+    "SEMINAR_KINDS",
+    "SEMINAR_RICH_TEXT_FIELDS",
+    "SEMINAR_STREAM_FIELDS",
+    "SEMINAR_TEXT_FIELDS",
     "STAKEHOLDER_KINDS",
     "STATUSES",
     "STREAM_FIELDS",
@@ -67,5 +84,8 @@ __all__ = [
     "PracticeModelDocument",
     "ProtocolError",
     "PushNotification",
+    "SeminarDocument",
+    "SeminarFields",
+    "SeminarLocaleContent",
     "Tombstone",
 ]

@@ -1,7 +1,8 @@
 """Building blocks of the wire objects: the protocol name, string forms, enumerations.
 
-The enumerations are the page model's own choices (``pages/practice.py``): what a peer may
-send is exactly what a page here can hold, so the schema cannot drift from the model.
+The enumerations are the page models' own choices (``pages/practice.py``,
+``pages/seminar.py``): what a peer may send is exactly what a page here can hold, so the
+schema cannot drift from the models.
 """
 
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from ...conf import DEFAULTS
 from ...pages.practice import EvidenceLevel, Licence, PracticeStatus, Stakeholder
+from ...pages.seminar import AttendanceMode, EventStatus, SeminarKind
 from .errors import PATTERN_TEXT
 
 PROTOCOL = "cities-cms/1"
@@ -139,6 +141,9 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 # The network's theme keys (the themes ``cities_cms_setup`` creates). The set is open: an
 # instance may add themes, and a key the receiver lacks maps to no theme.
 NETWORK_THEME_KEYS = tuple(key for key, _name in DEFAULTS["CITIES_CMS_DEFAULT_THEMES"])
+SEMINAR_KINDS = tuple(SeminarKind.values)
+EVENT_STATUSES = tuple(EventStatus.values)
+ATTENDANCE_MODES = tuple(AttendanceMode.values)
 
 Status = choices(STATUSES, "Stage of the practice model.")
 EvidenceLevelChoice = choices(EVIDENCE_LEVELS, "How the results are known.")
@@ -156,4 +161,7 @@ ENUMERATIONS = [
     ("reason", TOMBSTONE_REASONS, "tombstone reason"),
     ("content_type", IMAGE_TYPES, "media[].content_type"),
     ("themes[] (network keys; open set)", NETWORK_THEME_KEYS, "themes"),
+    ("kind (seminar)", SEMINAR_KINDS, "seminar fields.kind"),
+    ("status (seminar)", EVENT_STATUSES, "seminar fields.status"),
+    ("mode (seminar)", ATTENDANCE_MODES, "seminar fields.mode"),
 ]

@@ -33,7 +33,7 @@ CODES = {
     "wrong-origin": "a document for a copy received from another author",
     "old-version": "a version older than the one already received",
     "image-refused": "an image that fails its checks (the whole document is refused)",
-    "no-parent": "no practice model index to import into",
+    "no-parent": "no practice model index (or, for a seminar, seminar index) to import into",
     "error": "a failure of this instance while importing (logged with its traceback)",
     # peers (peers.py, members.py)
     "not-cities-cms": "an address that does not answer with a valid descriptor",

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 from .common import ENUMERATIONS, NETWORK_THEME_KEYS, PROTOCOL
 from .documents import Envelope, PracticeModelDocument, Tombstone
 from .instance import Descriptor, ErrorAnswer, FeedPage, Handover, MemberList, PushNotification
+from .seminars import SeminarDocument
 
 SCHEMA_FILE = Path(__file__).with_name("protocol.schema.json")
 SCHEMA_ID = "urn:cities-cms:protocol:1"
@@ -22,6 +23,7 @@ SCHEMA_ID = "urn:cities-cms:protocol:1"
 TOP_LEVEL = [
     ("Envelope", Envelope, "a signed object"),
     ("PracticeModelDocument", PracticeModelDocument, "type practice-model"),
+    ("SeminarDocument", SeminarDocument, "type seminar"),
     ("Tombstone", Tombstone, "type tombstone"),
     ("Descriptor", Descriptor, "type descriptor"),
     ("Handover", Handover, "type key-handover"),
@@ -33,6 +35,7 @@ TOP_LEVEL = [
 # Which definition a signed document of each ``type`` follows.
 SIGNED_TYPES = {
     "practice-model": "PracticeModelDocument",
+    "seminar": "SeminarDocument",
     "tombstone": "Tombstone",
     "descriptor": "Descriptor",
     "key-handover": "Handover",
@@ -53,22 +56,38 @@ def _by_type(mapping: dict) -> list:
 
 
 def _stream_models():
-    """One model per StreamField of a practice model, a property per block type."""
+    """One model per StreamField of the documents' locales, a property per block type:
+    {model: (field, [the locale definitions using it])}. Practice models and seminars share
+    the definition of a field whose blocks are the same (``body``)."""
     from pydantic import create_model
 
-    from ...pages import PracticeModelPage
+    from ...pages import PracticeModelPage, SeminarPage
     from .blocks import page_stream_types
     from .common import WireModel
     from .documents import STREAM_FIELDS
+    from .seminars import SEMINAR_STREAM_FIELDS
 
-    result = {}
-    for field, types in page_stream_types(PracticeModelPage).items():
-        if field not in STREAM_FIELDS:
-            continue
-        name = "".join(part.title() for part in field.split("_")) + "Stream"
-        result[field] = create_model(
-            name, __base__=WireModel, **{block: (kind, None) for block, kind in types.items()}
-        )
+    pages = [
+        (PracticeModelPage, STREAM_FIELDS, "LocaleContent"),
+        (SeminarPage, SEMINAR_STREAM_FIELDS, "SeminarLocaleContent"),
+    ]
+    by_name, result = {}, {}
+    for page_class, fields, locale_definition in pages:
+        for field, types in page_stream_types(page_class).items():
+            if field not in fields:
+                continue
+            name = "".join(part.title() for part in field.split("_")) + "Stream"
+            if name in by_name and by_name[name][0] != types:
+                name = page_class.__name__.removesuffix("Page") + name
+            if name not in by_name:
+                model = create_model(
+                    name,
+                    __base__=WireModel,
+                    **{block: (kind, None) for block, kind in types.items()},
+                )
+                by_name[name] = (types, model)
+                result[model] = (field, [])
+            result[by_name[name][1]][1].append(locale_definition)
     return result
 
 
@@ -87,13 +106,13 @@ def _closed_keys(node):
 
 def build() -> dict:
     streams = _stream_models()
-    models = [model for _name, model, _what in TOP_LEVEL] + list(streams.values())
+    models = [model for _name, model, _what in TOP_LEVEL] + list(streams)
     _keys, schema = models_json_schema(
         [(model, "validation") for model in models], ref_template="#/$defs/{model}"
     )
     defs = schema["$defs"]
     # A stream field: blocks whose value follows the block type's definition.
-    for field, model in streams.items():
+    for model, (field, locale_definitions) in streams.items():
         stream = defs.pop(model.__name__)
         values = dict(stream["properties"])
         for prop in values.values():
@@ -111,19 +130,20 @@ def build() -> dict:
                 "allOf": _by_type({b: {"properties": {"value": v}} for b, v in values.items()}),
             },
         }
-        defs["LocaleContent"]["properties"][field] = {
-            "anyOf": [{"$ref": f"#/$defs/{model.__name__}"}, {"type": "null"}],
-            "default": [],
-        }
+        for locale_definition in locale_definitions:
+            defs[locale_definition]["properties"][field] = {
+                "anyOf": [{"$ref": f"#/$defs/{model.__name__}"}, {"type": "null"}],
+                "default": [],
+            }
     defs["Envelope"]["properties"]["document"] = {
         "type": "object",
         "description": "The signed object; its `type` says which definition it follows.",
         "allOf": _by_type({t: {"$ref": f"#/$defs/{d}"} for t, d in SIGNED_TYPES.items()}),
     }
     _closed_keys(defs)
-    defs["PracticeModelDocument"]["properties"]["themes"]["anyOf"][0]["items"]["examples"] = list(
-        NETWORK_THEME_KEYS
-    )
+    for document in ("PracticeModelDocument", "SeminarDocument"):
+        themes = defs[document]["properties"]["themes"]["anyOf"][0]["items"]
+        themes["examples"] = list(NETWORK_THEME_KEYS)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
