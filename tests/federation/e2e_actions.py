@@ -88,6 +88,39 @@ def unshare():
     _out({"shared": False})
 
 
+def share_seminar():
+    """A workshop open to partner cities, in English and Latvian."""
+    from cities_cms.pages import SeminarIndexPage
+    from tests.utils import make_seminar, translate
+
+    index = SeminarIndexPage.objects.get(locale__language_code="en")
+    page = make_seminar(
+        index,
+        title="Night bus planning workshop",
+        slug="night-bus-workshop",
+        kind="workshop",
+        shared=True,
+        venue_name="Bus depot, hall 2",
+        online_url="https://meet.example.org/night-buses",
+        languages=["en", "lv"],
+    )
+    translate(page, "lv", title="Nakts autobusu darbnīca", slug="nakts-autobusu-darbnica")
+    _out({"page_id": page.pk, "global_id": str(page.translation_key), "url": page.full_url})
+
+
+def seminar_change(status=None, shared=None):
+    """Publish the workshop with a new status (postponed, cancelled) or unshare it."""
+    from cities_cms.pages import SeminarPage
+
+    page = SeminarPage.objects.get(slug="night-bus-workshop", locale__language_code="en")
+    if status is not None:
+        page.status = status
+    if shared is not None:
+        page.shared = shared
+    page.save_revision().publish()
+    _out({"status": page.status, "shared": page.shared})
+
+
 def add_peer(base_url):
     """Add and approve another instance (as a coordinator would after comparing keys)."""
     from cities_cms.federation import peers
@@ -101,19 +134,28 @@ def add_peer(base_url):
 def state():
     """What this instance has received: copies, their pages and the peers' status."""
     from cities_cms.federation.models import FederatedCopy, Peer, PeerEvent
-    from cities_cms.pages import PracticeModelPage
+    from cities_cms.pages import PracticeModelPage, SeminarPage
 
     copies = []
-    for copy in FederatedCopy.objects.all():
-        pages = PracticeModelPage.objects.filter(translation_key=copy.global_id)
+    for copy in FederatedCopy.objects.order_by("pk"):
+        model = SeminarPage if copy.kind == "seminar" else PracticeModelPage
+        pages = model.objects.filter(translation_key=copy.global_id)
         copies.append(
             {
                 "global_id": str(copy.global_id),
+                "kind": copy.kind,
                 "version": copy.version,
                 "withdrawn": copy.withdrawn,
                 "origin_city": copy.origin_city,
+                "canonical_urls": copy.canonical_urls,
                 "pages": {
-                    p.locale.language_code: {"title": p.title, "live": p.live, "url": p.full_url}
+                    p.locale.language_code: {
+                        "title": p.title,
+                        "live": p.live,
+                        "url": p.full_url,
+                        "parent_url": p.get_parent().full_url,
+                        "status": getattr(p, "status", ""),
+                    }
                     for p in pages.select_related("locale")
                 },
             }

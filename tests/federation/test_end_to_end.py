@@ -6,7 +6,9 @@ approves it, syncs (``manage.py cities_cms_sync``) and serves the copy in both l
 the image and the attribution. A edits it: A's push reaches B's inbox, which pulls the update
 (each instance runs its task worker, ``manage.py db_worker``, beside its server).
 A unshares it: B unpublishes its copy. A fake peer relaying a tampered copy of A's document is
-refused. Both servers are stopped at the end, whatever happens.
+refused. Then a seminar: A opens a workshop to partner cities, B shows it (in its seminar index
+too) with A's page as the place to register; A cancels it, B shows it cancelled; A unshares it,
+B's copy is gone. Both servers are stopped at the end, whatever happens.
 """
 
 import json
@@ -295,3 +297,42 @@ def test_two_instances_share_update_withdraw_and_refuse_tampering(instances):
     assert copy["withdrawn"]
     fake_peer = next(p for p in state["peers"] if p["base_url"] == fake.base_url)
     assert {"bad-signature", "wrong-key", "unknown-author"} & set(fake_peer["events"])
+
+    # --- a seminar: shared, cancelled, unshared; each reaches B through push and pull ---------
+    seminar = a.act("share_seminar()")
+
+    def seminar_copy():
+        copies = [c for c in b.act("state()")["copies"] if c["kind"] == "seminar"]
+        # A publishes English, then Latvian: two versions, B may pull them one by one.
+        return copies[0] if copies and set(copies[0]["pages"]) == {"en", "lv"} else None
+
+    copy = wait_for(seminar_copy, "B to receive A's seminar through push", deadline=60)
+    assert copy["global_id"] == seminar["global_id"] and copy["origin_city"] == "Daugavpils"
+    assert set(copy["pages"]) == {"en", "lv"}
+    # Registration is at A: the copy's canonical address is A's page.
+    assert copy["canonical_urls"]["en"] == seminar["url"]
+    english_url, latvian_url = copy["pages"]["en"]["url"], copy["pages"]["lv"]["url"]
+    assert english_url.startswith(b.base_url)
+    status, english = page_html(english_url)
+    assert status == 200 and "Night bus planning workshop" in english
+    assert seminar["url"] in english  # canonical link to A's page
+    status, latvian = page_html(latvian_url)
+    assert status == 200 and "Nakts autobusu darbnīca" in latvian
+    status, index = page_html(copy["pages"]["en"]["parent_url"])
+    assert status == 200 and "Night bus planning workshop" in index  # upcoming, in the calendar
+
+    a.act('seminar_change(status="cancelled")')
+    wait_for(
+        lambda: "This event will not take place." in page_html(english_url)[1],
+        "B to show the seminar cancelled",
+        deadline=60,
+    )
+    [copy] = [c for c in b.act("state()")["copies"] if c["kind"] == "seminar"]
+    assert {page["status"] for page in copy["pages"].values()} == {"cancelled"}
+    assert not copy["withdrawn"]
+
+    a.act("seminar_change(shared=False)")
+    wait_for(lambda: page_html(english_url)[0] == 404, "B to remove the unshared seminar", 60)
+    assert page_html(latvian_url)[0] == 404
+    [copy] = [c for c in b.act("state()")["copies"] if c["kind"] == "seminar"]
+    assert copy["withdrawn"] and not any(page["live"] for page in copy["pages"].values())
