@@ -5,10 +5,10 @@ translated): it shows its source's text and has no publication dates of its own,
 and its text's language are the source's. Querysets passed in select ``alias_of`` for that.
 
 A seminar received from a partner's site (``cities_cms.pages.received``) keeps its origin's
-UID and links to its page there (where visitors register), so a person subscribed to the
-calendars of two partners sees it once. Every instance writes ``seminar-<translation key>@<its
-host>``, where the host is that of ``CITIES_CMS_FEDERATION_BASE_URL`` (what partners know the
-instance by: a copy's ``origin_url``), else of the Wagtail site (docs/network-calendar.md).
+UID, so a person subscribed to the calendars of two partners sees it once. Every instance
+writes ``seminar-<translation key>@<its host>``, where the host is that of
+``CITIES_CMS_FEDERATION_BASE_URL`` (what partners know the instance by: a copy's
+``origin_url``), else of the Wagtail site (docs/network-calendar.md).
 """
 
 from django.http import HttpResponse
@@ -19,7 +19,7 @@ from icalendar import Calendar, Event, vText
 
 from .absolute_urls import hostname
 from .conf import settings
-from .pages.received import origin_host, page_on_origin, with_origin
+from .pages.received import origin_host, with_origin
 
 
 def _published_at(seminar):
@@ -55,11 +55,9 @@ def seminar_event(seminar, request):
     event.add("dtstamp", published_at or timezone.now())
     if published_at:
         event.add("last-modified", published_at)
-    # A received seminar's page on its origin (in this language, else any) is where one
-    # registers and where changes appear first.
-    origin_urls = getattr(seminar, "origin_urls", None)
-    origin_page = page_on_origin(origin_urls, seminar.locale.language_code)
-    event.add("url", origin_page or seminar.get_full_url(request))
+    # This site's page, for received seminars too (every address the package writes is on
+    # the site, cities_cms.absolute_urls): it says who shared it and links to registration.
+    event.add("url", seminar.get_full_url(request))
     event.add("status", STATUSES.get(seminar.status, "CONFIRMED"))
     event.add("categories", [seminar.get_kind_display()])
     description = seminar.summary or strip_tags(seminar.intro)

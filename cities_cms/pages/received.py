@@ -9,7 +9,7 @@ the rows through the ``received_copies`` provider (``pages.network``), so a site
 federation simply has no received seminars.
 
 Registration happens at the origin: a received seminar's page links there instead of showing
-the local form, and its calendar entry keeps the origin's UID (``cities_cms.calendar``).
+the local form. Its calendar entry keeps the origin's UID (``cities_cms.calendar``).
 """
 
 from types import SimpleNamespace
@@ -37,22 +37,20 @@ def received_keys():
 def with_origin(queryset):
     """``queryset`` of seminars annotated with where the received ones come from.
 
-    Each item carries ``shared_by`` (the city that shared it, None for local seminars),
-    ``origin_url`` (the origin instance) and ``origin_urls`` ({language: its page there}),
-    read in the same query as the seminars.
+    Each item carries ``shared_by`` (the city that shared it, None for local seminars) and
+    ``origin_url`` (the origin instance: its host names the seminar's calendar UID), read in
+    the same query as the seminars.
     """
     copies = _received_copies()
     if copies is None:
         return queryset.annotate(
             shared_by=models.Value(None, output_field=models.CharField()),
             origin_url=models.Value(None, output_field=models.CharField()),
-            origin_urls=models.Value(None, output_field=models.JSONField()),
         )
     origin = copies.filter(global_id=models.OuterRef("translation_key"))
     return queryset.annotate(
         shared_by=models.Subquery(origin.values("origin_city")[:1]),
         origin_url=models.Subquery(origin.values("origin_url")[:1]),
-        origin_urls=models.Subquery(origin.values("canonical_urls")[:1]),
     )
 
 
