@@ -28,7 +28,7 @@ def main(argv=None):
     parser.add_argument("--load-clients", type=int, default=50, help="clients of the load run")
     parser.add_argument(
         "--only",
-        choices=["pages", "load", "translation", "search", "federation"],
+        choices=["pages", "load", "translation", "search", "federation", "network"],
         action="append",
         help="run only these benchmarks (repeatable); the results file keeps the others' figures",
     )
@@ -56,7 +56,7 @@ def main(argv=None):
 
     from . import federation, pages, search, serving, translation
 
-    wanted = set(args.only or ["pages", "load", "translation", "search", "federation"])
+    wanted = set(args.only or ["pages", "load", "translation", "search", "federation", "network"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
     previous = json.loads(out.read_text()) if out.exists() and args.only else {}
@@ -76,6 +76,8 @@ def main(argv=None):
     federation_figures = (
         federation.run(args.seconds) if "federation" in wanted else previous.get("federation")
     )
+    # A hundred instances on loopback, each with its own database: a process of their own.
+    network_figures = network_run() if "network" in wanted else previous.get("network")
     report = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -91,6 +93,7 @@ def main(argv=None):
         "translation_status": translation_figures,
         "search": search_figures,
         "federation": federation_figures,
+        "network": network_figures,
     }
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print_report(report, out)
@@ -127,7 +130,28 @@ def print_report(report, out):
         )
     if search_figures:
         search.print_figures(search_figures)
+    if report.get("network"):
+        from .network import print_figures
+
+        print_figures(report["network"])
     print(f"\n{report['practice_models']} practice models; figures written to {out}")
+
+
+def network_run():
+    """``python -m bench.network`` in a process of its own (its figures: its last line)."""
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.network", "--json-line"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        print(result.stderr[-4000:], file=sys.stderr)
+        return {"error": f"bench.network exited with {result.returncode}"}
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

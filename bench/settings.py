@@ -19,6 +19,10 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+# One instance run as several processes (bench/network.py: the server and its task worker)
+# shares its key file; the test settings would give each process a temporary one.
+if os.environ.get("CITIES_CMS_FEDERATION_KEY_FILE"):
+    CITIES_CMS_FEDERATION_KEY_FILE = os.environ["CITIES_CMS_FEDERATION_KEY_FILE"]
 if os.environ.get("BENCH_LANGUAGES") == "all":
     from cities_cms.conf import NETWORK_LANGUAGES
 

@@ -167,11 +167,17 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
         return counts
     own_key = current_identity().public_key
     listed = set()
+    # One query for the whole list: a coordinator issues a new version on every request, so
+    # a network's periodic pull applies an unchanged list of a hundred members every time.
+    known = {
+        peer.base_url: peer
+        for peer in Peer.objects.filter(base_url__in=[m["base_url"] for m in parsed["members"]])
+    }
     for member in parsed["members"]:
         if member["public_key"] == own_key or member["base_url"] == coordinator.base_url:
             continue
         listed.add(member["base_url"])
-        peer = Peer.objects.filter(base_url=member["base_url"]).first()
+        peer = known.get(member["base_url"])
         if peer is None:
             peer = Peer.objects.create(
                 base_url=member["base_url"],
@@ -182,6 +188,7 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
                 offered_public_key=member["public_key"],
             )
             approve(peer, via=coordinator)
+            known[peer.base_url] = peer  # listed twice: the second entry finds it
             counts["approved"] += 1
             continue
         by_hand = peer.public_key and peer.approved_via_id != coordinator.pk
@@ -217,12 +224,13 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
         counts["paused"] += 1
     coordinator.member_list_version = parsed["version"]
     coordinator.save(update_fields=["member_list_version"])
-    log(
-        coordinator,
-        "member-list",
-        _("Member list version %(version)s applied: %(approved)s approved, %(paused)s paused.")
-        % {"version": parsed["version"], **counts},
-    )
+    if counts["approved"] or counts["rekeyed"] or counts["paused"]:  # else nothing to tell
+        log(
+            coordinator,
+            "member-list",
+            _("Member list version %(version)s applied: %(approved)s approved, %(paused)s paused.")
+            % {"version": parsed["version"], **counts},
+        )
     return counts
 
 

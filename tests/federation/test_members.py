@@ -119,6 +119,24 @@ def test_trusted_list_approves_members_and_pauses_leavers(hub, federation_key):
     assert Peer.objects.get(base_url="https://tartu.example").status == PeerStatus.APPROVED
 
 
+def test_an_unchanged_list_in_a_new_version_costs_a_few_queries_and_logs_nothing(
+    hub, federation_key, django_assert_max_num_queries
+):
+    """A coordinator issues a new version on every request, so each periodic pull of a
+    network applies the same list again: a constant number of queries (not one or more per
+    member), and no "applied" event in the coordinator's log every few minutes."""
+    listed = [(f"https://city{n}.example", other_identity()) for n in range(20)]
+    hub.publish(listed, version=1)
+    assert members.sync_member_list(hub.peer)["approved"] == 20
+    events = PeerEvent.objects.filter(peer=hub.peer).count()
+    hub.publish(listed, version=2)
+    with django_assert_max_num_queries(8):  # one per member before: 27 for these 20
+        counts = members.sync_member_list(Peer.objects.get(pk=hub.peer.pk))
+    assert counts == {"approved": 0, "rekeyed": 0, "paused": 0, "unchanged": 20}
+    assert PeerEvent.objects.filter(peer=hub.peer).count() == events
+    assert Peer.objects.get(pk=hub.peer.pk).member_list_version == 2
+
+
 def test_old_list_cannot_bring_back_a_member_that_left(hub, federation_key):
     riga = other_identity()
     hub.publish([("https://riga.example", riga)], version=5)
