@@ -1,4 +1,5 @@
-"""Practice models "shared by partner cities" in the demo, received through federation.
+"""Practice models "shared by partner cities" in the demo, received through federation (and
+the partner's seminars: ``partner_seminars.py``).
 
 The demo imagines that Havenwaard (a fictional partner city of the demo network) runs its own
 cities_cms site. This module plays that site: it has its own Ed25519 key (derived from a
@@ -200,7 +201,11 @@ def load_partner_copies(count=None):
     if was != PeerStatus.APPROVED:
         Peer.objects.filter(pk=peer.pk).update(status=PeerStatus.APPROVED)
         peer.status = PeerStatus.APPROVED
-    outcomes = [import_envelope(peer, sign_document(doc, identity)) for doc in documents(identity)]
+    from .partner_seminars import seminar_documents
+
+    origin = {"base_url": PARTNER_URL, "key_id": identity.key_id, "city": PARTNER_CITY}
+    sent = documents(identity) + seminar_documents(origin, PARTNER_URL, NAMESPACE, VERSION)
+    outcomes = [import_envelope(peer, sign_document(doc, identity)) for doc in sent]
     # It has no real address: paused, so syncs leave it alone; its copies stay.
     Peer.objects.filter(pk=peer.pk).update(status=PeerStatus.PAUSED)
     if count is not None:

@@ -78,8 +78,40 @@ def test_the_demo_shares_its_approved_practice_models(demo, db, english):
         if not is_copy(page.translation_key)
     }
     assert len(own_shared) >= 3
-    served = {item["document"]["id"] for item in demo["feed"]["items"]}
+    served = {
+        item["document"]["id"]
+        for item in demo["feed"]["items"]
+        if item["document"]["type"] == "practice-model"
+    }
     assert served == own_shared
     unshared = PracticeModelPage.objects.filter(shared=False, locale=english)
     assert unshared.exists()
     assert not served & {str(page.translation_key) for page in unshared}
+
+
+def test_the_demo_opens_seminars_to_partners_and_shows_a_partners(demo, db, english):
+    """Its feed serves the seminars open to partner cities (``make demo-peer`` receives them);
+    the demo partner's seminars (site_project/demo/partner_seminars.py) are copies here, one of
+    them cancelled."""
+    from cities_cms.federation.models import FederatedCopy
+
+    own_open = {
+        str(key)
+        for key in SeminarPage.objects.live()
+        .filter(shared=True, locale=english)
+        .values_list("translation_key", flat=True)
+    }
+    assert len(own_open) >= 3
+    served = {
+        item["document"]["id"]
+        for item in demo["feed"]["items"]
+        if item["document"]["type"] == "seminar"
+    }
+    assert served == own_open
+    received = FederatedCopy.objects.filter(kind="seminar")
+    assert received.count() == 3
+    copies = SeminarPage.objects.live().filter(
+        translation_key__in=received.values("global_id"), locale=english
+    )
+    assert {page.status for page in copies} == {"scheduled", "cancelled"}
+    assert all(page.host_city is not None for page in copies)  # the demo's Havenwaard
