@@ -123,8 +123,16 @@ def _failed(peer, code, message, result):
     logger.warning("Sync of %s failed: %s", peer.base_url, full)
 
 
+def _storable(text: str) -> str:
+    """A peer's text as a database column takes it: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "\ufffd")
+
+
 def log_outcome(peer, outcome: Outcome):
     """PeerEvent rows for what an editor should see: refusals, warnings, withdrawals."""
+    outcome.code, outcome.message = _storable(outcome.code), _storable(outcome.message)
+    outcome.global_id = _storable(outcome.global_id)
+    outcome.warnings = [(_storable(code), _storable(text)) for code, text in outcome.warnings]
     events = []
     if outcome.refused:
         events.append(

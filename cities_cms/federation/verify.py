@@ -45,8 +45,8 @@ class Verified:
 def pinned_key_for_author(origin_base_url, key_id=None) -> Peer | None:
     """The approved peer whose address is ``origin_base_url`` (and whose pinned key has
     ``key_id``, when given): the only key a document by that author may be signed with."""
-    if not isinstance(origin_base_url, str):
-        return None
+    if not isinstance(origin_base_url, str) or "\x00" in origin_base_url:
+        return None  # no peer has that address (and PostgreSQL refuses NUL in a query)
     base = normalise_base_url(origin_base_url)
     for peer in Peer.objects.filter(status=PeerStatus.APPROVED, base_url__in=[base, base + "/"]):
         if not peer.public_key:

@@ -142,3 +142,29 @@ def test_a_new_key_without_a_handover_is_refused_and_asked_about_once(rotated, t
     assert rotated.peer.status == PeerStatus.PENDING
     assert PeerEvent.objects.filter(peer=rotated.peer, code="key-changed").exists()
     assert not FederatedCopy.objects.exists()
+
+
+# --- NUL characters: PostgreSQL refuses them in text columns and query parameters -----------
+
+
+@pytest.mark.django_db
+def test_nul_characters_from_a_peer_are_refused_or_logged_cleanly(federation_key, tree):
+    """Found by test_properties on PostgreSQL: a NUL in the origin's address (a query
+    parameter) or in an unknown field's name (a warning's text) broke the document's logging."""
+    from cities_cms.federation.sync import import_envelope
+
+    site = RemoteSite("http://127.0.0.9:9")
+    site.peer = site.approve_here()
+    forged = site.document()
+    forged["origin"]["base_url"] = "http://127.0.0.9:9\x00/"
+    outcome = import_envelope(site.peer, site.envelope(forged))
+    assert (outcome.status, outcome.code) == ("refused", "unknown-author")
+    event = PeerEvent.objects.get(peer=site.peer, code="unknown-author")
+    assert "\x00" not in event.message
+
+    odd = site.document()
+    odd["fields"]["extra\x00name"] = 1
+    outcome = import_envelope(site.peer, site.envelope(odd))
+    assert outcome.status == "imported", (outcome.code, outcome.message)
+    warning = PeerEvent.objects.get(peer=site.peer, code="unknown-field")
+    assert "extra" in warning.message and "\x00" not in warning.message
