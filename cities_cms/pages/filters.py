@@ -109,8 +109,8 @@ class SeminarFilterSet(ListingFilterSet):
     )
     kind = _choice_filter(_("Kind"), _("All kinds"), field_name="kind")
     mode = _choice_filter(
-        pgettext_lazy("seminar filter", "Attendance"),
-        pgettext_lazy("seminar filter", "In person or online"),
+        pgettext_lazy("seminar filter", "Format"),
+        pgettext_lazy("seminar filter", "All formats"),
         method="filter_mode",
     )
     language = _choice_filter(

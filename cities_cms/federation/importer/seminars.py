@@ -62,7 +62,7 @@ def apply_seminar(clean, copy, images, warnings, cache) -> None:
         if PracticeModelPage.objects.filter(translation_key=clean.id).exists():
             raise ProtocolError(
                 "conflict",
-                _("The document's id is the id of a practice model received before."),
+                _("The document's id already belongs to a practice model received earlier."),
                 global_id=clean.id,
             )
         copy.kind = CopyKind.SEMINAR
