@@ -690,3 +690,23 @@ def test_dates_given_as_iso_strings_are_formatted_too():
     with translation.override("pl"):
         assert format_date("2024-12-05", "l") == "czwartek"
         assert format_date("not a date") == ""
+
+
+@pytest.mark.parametrize(
+    "prefix, sentence",
+    [
+        ("/lv/", "ir pakotnes cities_cms atsauces vietne."),
+        ("/pl/", "to witryna referencyjna pakietu cities_cms."),
+        ("/", "is the reference site of the cities_cms package."),
+    ],
+)
+def test_the_reference_sites_own_footer_line_is_in_the_pages_language(
+    client, site_tree, prefix, sentence
+):
+    """The site project's template override has its own catalogues (site_project/locale):
+    the package's make messages does not collect it."""
+    html = client.get(prefix).content.decode()
+    line = re.search(r'class="cc-footer__site">([^<]*)<', html).group(1)
+    assert line.endswith(sentence)
+    if prefix != "/":
+        assert "reference site" not in line

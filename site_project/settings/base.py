@@ -188,6 +188,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [(code, name) for code, name in NETWORK_LANGUAGES]
+# The reference site's own texts (its footer line); the package ships its catalogues itself.
+LOCALE_PATHS = [PROJECT_DIR / "locale"]
 WAGTAIL_I18N_ENABLED = True
 WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 TIME_ZONE = "Europe/Warsaw"
