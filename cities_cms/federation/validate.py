@@ -309,18 +309,18 @@ def _tombstone(parsed, common, warnings, languages) -> CleanDocument:
     return CleanDocument(**common, reason=parsed.reason, warnings=warnings)
 
 
-def _practice_model(parsed, common, warnings, languages) -> CleanDocument:
+def clean_locales(parsed, canonical_in, refs, warnings, languages, clean_locale):
+    """A document's locales this site has, each cleaned by ``clean_locale(code, value, refs,
+    warnings)``: ``(locales, canonical, source_locale)``. Locales this site does not have are
+    dropped with an ``unknown-locale`` warning; none left refuses the document."""
     if languages is None:
         languages = local_language_codes()
-    media = _media(parsed.media)
-    refs = {item["ref"] for item in media}
     locales, canonical, unknown = {}, {}, []
-    canonical_in = parsed.canonical or {}
     for code, value in parsed.locales.items():
         if code not in languages:
             unknown.append(code)
             continue
-        locales[code] = _locale(code, value, refs, warnings)
+        locales[code] = clean_locale(code, value, refs, warnings)
         canonical[code] = canonical_in.get(code)
     if unknown:
         warnings.append(
@@ -332,6 +332,15 @@ def _practice_model(parsed, common, warnings, languages) -> CleanDocument:
     if not locales:
         _fail("The document has no locale this site has.")
     source_locale = parsed.source_locale if parsed.source_locale in locales else next(iter(locales))
+    return locales, canonical, source_locale
+
+
+def _practice_model(parsed, common, warnings, languages) -> CleanDocument:
+    media = _media(parsed.media)
+    refs = {item["ref"] for item in media}
+    locales, canonical, source_locale = clean_locales(
+        parsed, parsed.canonical or {}, refs, warnings, languages, _locale
+    )
     return CleanDocument(
         **common,
         source_locale=source_locale,

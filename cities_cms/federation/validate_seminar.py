@@ -192,32 +192,15 @@ def soften_seminar(document: dict, warnings: list) -> dict:
 
 def clean_seminar(parsed, common: dict, warnings, languages):
     """The :class:`~.validate.CleanDocument` of a parsed seminar document."""
-    from .validate import CleanDocument, _media, local_language_codes
-
-    if languages is None:
-        languages = local_language_codes()
+    from .validate import CleanDocument, _media, clean_locales
 
     fields = clean_fields(parsed.fields, warnings)
     media = _media(parsed.media)
     refs = {item["ref"] for item in media}
-    locales, canonical, unknown = {}, {}, []
     canonical_in = check_canonical(parsed.canonical or {}, common["origin"]["base_url"])
-    for code, value in parsed.locales.items():
-        if code not in languages:
-            unknown.append(code)
-            continue
-        locales[code] = clean_locale(code, value, refs, warnings)
-        canonical[code] = canonical_in.get(code)
-    if unknown:
-        warnings.append(
-            (
-                "unknown-locale",
-                f"Ignored locales this site does not have: {', '.join(sorted(unknown)[:20])}.",
-            )
-        )
-    if not locales:
-        _fail("The document has no locale this site has.")
-    source_locale = parsed.source_locale if parsed.source_locale in locales else next(iter(locales))
+    locales, canonical, source_locale = clean_locales(
+        parsed, canonical_in, refs, warnings, languages, clean_locale
+    )
     return CleanDocument(
         **common,
         source_locale=source_locale,

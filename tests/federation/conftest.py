@@ -19,3 +19,19 @@ def federation_key(tmp_path):
         identity.ensure_key()
         yield path
     identity._cache.clear()
+
+
+@pytest.fixture
+def remote(federation_key):
+    """An approved remote site whose feed a real HTTP server on 127.0.0.1 serves.
+
+    ``remote.server.items`` is the feed; ``remote.peer`` the approved ``Peer``. Modules that need
+    another remote (a named city, an unapproved peer) define their own ``remote``.
+    """
+    from .factories import FeedServer, RemoteSite
+
+    with FeedServer() as server:
+        site = RemoteSite(server.base_url)
+        site.server = server
+        site.peer = site.approve_here()
+        yield site

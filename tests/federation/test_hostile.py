@@ -22,18 +22,9 @@ from cities_cms.federation.sync import import_envelope, sync_peer
 from cities_cms.pages import PracticeModelPage
 
 from ..utils import translate
-from .factories import FeedServer, RemoteSite, close_mid_body, dribble, image_bytes, new_identity
+from .factories import RemoteSite, close_mid_body, dribble, image_bytes, new_identity
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def remote(federation_key):
-    with FeedServer() as server:
-        site = RemoteSite(server.base_url)
-        site.server = server
-        site.peer = site.approve_here()
-        yield site
 
 
 @pytest.fixture

@@ -12,18 +12,8 @@ import pytest
 from cities_cms.page_cache import HEADER
 
 from ..utils import translate
-from .factories import FeedServer, RemoteSite
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def remote(federation_key):
-    with FeedServer() as server:
-        site = RemoteSite(server.base_url)
-        site.server = server
-        site.peer = site.approve_here()
-        yield site
 
 
 def test_an_import_and_a_tombstone_show_at_once(client, remote, site_tree):

@@ -22,19 +22,10 @@ from cities_cms.federation.sync import sync_peer
 from cities_cms.pages import SeminarPage
 
 from ..utils import translate
-from .factories import FeedServer, RemoteSite, new_identity
+from .factories import new_identity
 from .seminar_factories import seminar_document
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def remote(federation_key):
-    with FeedServer() as server:
-        site = RemoteSite(server.base_url)
-        site.server = server
-        site.peer = site.approve_here()
-        yield site
 
 
 @pytest.fixture
