@@ -164,6 +164,9 @@ DEFAULTS = {
     # This instance is the network coordinator: it serves a signed member list of its
     # approved peers at /federation/members/.
     "CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST": False,
+    # This coordinator relays: /federation/relay/ serves its members' documents as their
+    # authors signed them, beside its own (docs/federation.md §7).
+    "CITIES_CMS_FEDERATION_RELAY": False,
     # --- Seminar registration (docs/registration.md) ---
     # Registrations are anonymised this many days after their seminar ends.
     "CITIES_CMS_REGISTRATION_RETENTION_DAYS": 90,

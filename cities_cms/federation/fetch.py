@@ -260,9 +260,10 @@ def fetch(
 FEED_PATH = "/federation/feed/"
 
 
-def feed_url(peer, cursor, limit) -> str:
+def feed_url(peer, cursor, limit, *, address=None) -> str:
+    """The feed page's URL: ``address`` (a hub's relay feed, relay.py) or the peer's feed."""
     query = urlencode({"after": cursor, "limit": limit})
-    return peer.base_url.rstrip("/") + FEED_PATH + "?" + query
+    return (address or peer.base_url.rstrip("/") + FEED_PATH) + "?" + query
 
 
 def stored_etag(cursor: str, etag: str) -> str:
@@ -271,16 +272,17 @@ def stored_etag(cursor: str, etag: str) -> str:
     return f"{cursor} {etag}"[:200] if etag and len(etag) < 180 else ""
 
 
-def fetch_feed_page(peer, cursor: str, limit: int) -> FetchResponse:
+def fetch_feed_page(peer, cursor: str, limit: int, *, address=None) -> FetchResponse:
     """The feed page after ``cursor``: a 200 (body still unparsed) or a 304 when ``peer.etag``
-    was stored for this very cursor and nothing changed; else ``ProtocolError``."""
+    was stored for this very cursor and nothing changed; else ``ProtocolError``. ``address``:
+    another feed of the peer with the same frame (a hub's relay feed)."""
     max_document = int(settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES)
     headers = {"Accept": "application/json"}
     etag_cursor, _sep, etag = (peer.etag or "").partition(" ")
     if etag and etag_cursor == cursor:
         headers["If-None-Match"] = etag
     response = fetch(
-        feed_url(peer, cursor, limit),
+        feed_url(peer, cursor, limit, address=address),
         allow_private=peer.is_local,
         max_bytes=limit * max_document + 64 * 1024,
         headers=headers,

@@ -7,6 +7,8 @@ list on every sync (``sync_member_list``), verifies it against the coordinator's
 approves the listed instances with the listed keys (``approved_via``) and pauses those that
 left the list. A list older than the last one applied is refused, so a relay cannot bring
 back an instance that left. Peers a person approved by hand are never changed by a list.
+A relaying coordinator's list names its relay feed (``relay_url``, relay.py): it is kept on
+the coordinator's ``Peer``, and its members are then pulled through it.
 """
 
 import json
@@ -74,9 +76,12 @@ def member_list_document(*, version=None) -> dict:
     ]
     for peer in Peer.objects.filter(status=PeerStatus.APPROVED).exclude(public_key=""):
         members.append(_member(peer.base_url, peer.public_key, peer.name, peer.city_name))
+    from .relay import RELAY_PATH, relaying
+
     return {
         "protocol": PROTOCOL,
         "type": "member-list",
+        "relay_url": own_base_url() + RELAY_PATH if relaying() else None,
         # Milliseconds since the epoch: grows with every list issued, so receivers can
         # refuse an older one.
         "version": version if version is not None else int(time.time() * 1000),
@@ -114,6 +119,14 @@ def parse_member_list(envelope, coordinator: Peer) -> dict:
         MemberList.model_validate(document)
     except ValidationError:
         raise ProtocolError("invalid", _("Not a valid member list.")) from None
+    from .relay import relay_url_of
+
+    try:
+        relay_url = relay_url_of(document, coordinator.base_url)
+    except ValueError:
+        raise ProtocolError(
+            "invalid", _("The member list names a relay feed on another address.")
+        ) from None
     version, cleaned = document["version"], []
     for member in document["members"]:
         try:
@@ -133,7 +146,7 @@ def parse_member_list(envelope, coordinator: Peer) -> dict:
                 "city_name": str(city.get("name") or "")[:200] if isinstance(city, dict) else "",
             }
         )
-    return {"version": version, "members": cleaned}
+    return {"version": version, "members": cleaned, "relay_url": relay_url}
 
 
 def fetch_member_list(coordinator: Peer) -> dict:
@@ -165,6 +178,7 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
         )
     if parsed["version"] == coordinator.member_list_version:
         return counts
+    _follow_relay(coordinator, parsed.get("relay_url", ""))
     own_key = current_identity().public_key
     listed = set()
     # One query for the whole list: a coordinator issues a new version on every request, so
@@ -232,6 +246,25 @@ def apply_member_list(coordinator: Peer, parsed: dict) -> dict:
             % {"version": parsed["version"], **counts},
         )
     return counts
+
+
+def _follow_relay(coordinator: Peer, relay_url: str):
+    """Keep the relay address the list names. Starting to use a relay starts its feed from
+    the beginning: the members' documents under the plain feed's cursor were never read."""
+    if relay_url == coordinator.relay_url:
+        return
+    coordinator.relay_url = relay_url
+    fields = ["relay_url"]
+    if relay_url:
+        coordinator.cursor, coordinator.etag = "", ""
+        fields += ["cursor", "etag"]
+        message = _("Its members' documents are pulled through its relay feed %(url)s.") % {
+            "url": relay_url
+        }
+    else:
+        message = _("It no longer relays: its members are pulled one by one again.")
+    coordinator.save(update_fields=fields)
+    log(coordinator, "relay", message)
 
 
 def sync_member_list(coordinator: Peer) -> dict | None:

@@ -9,6 +9,8 @@
 - ``FederatedCopy``: one row per practice model or seminar received from elsewhere: where it
   came from, its kind, its version, whether an editor detached it.
 - ``FederatedMedia``: images received, by SHA-256, so the same file is stored once.
+- ``RelayRecord``: on a relaying hub, the latest envelope of each document a member sent the
+  hub itself, exactly as its author signed it, with its place in the hub's relay feed.
 
 The private key is never stored here (see ``identity.py``): database dumps must not carry it.
 """
@@ -50,6 +52,9 @@ class Peer(models.Model):
     # Version of the last member list applied from this peer: an older list (replayed by a
     # relay) must not bring back an instance that has left.
     member_list_version = models.PositiveBigIntegerField(_("member list version"), default=0)
+    # The relay feed a trusted coordinator's member list announces (its "relay_url"): the
+    # members approved through that list are pulled through it (relay.py).
+    relay_url = models.URLField(_("relay feed"), max_length=500, blank=True)
     # Set when the peer was approved through a trusted member list rather than by hand.
     approved_via = models.ForeignKey(
         "self",
@@ -209,6 +214,33 @@ class FederatedCopy(models.Model):
 
     def __str__(self):
         return f"{self.global_id} v{self.version} ({self.origin_city})"
+
+
+class RelayRecord(models.Model):
+    """A member's document as the hub relays it (docs/federation.md §7): the envelope its
+    author served the hub itself, kept unchanged, one row per global id (its latest version).
+
+    ``sequence`` comes from the same counter as ``OutboundRecord.sequence``, so the relay feed
+    (the hub's own records and these, in one order) has the feed's cursor rules.
+    """
+
+    global_id = models.UUIDField(_("global id"), unique=True)
+    author = models.ForeignKey(
+        Peer, verbose_name=_("author"), on_delete=models.CASCADE, related_name="relayed"
+    )
+    version = models.PositiveBigIntegerField(_("version"))
+    sequence = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    deleted = models.BooleanField(_("tombstone"), default=False)
+    envelope = models.JSONField(_("signed document"))
+    received_at = models.DateTimeField(_("received at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("relayed document")
+        verbose_name_plural = _("relayed documents")
+        ordering = ["sequence"]
+
+    def __str__(self):
+        return f"{self.global_id} v{self.version}"
 
 
 class FederatedMedia(models.Model):

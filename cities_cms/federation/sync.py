@@ -23,6 +23,12 @@ single 304. Never more than one page of documents is held in memory. The push in
 queues ``sync_peer`` (pushed bodies are never content), and loading a set of envelopes (the
 demo's) calls :func:`import_envelope`: every way in is this one.
 
+A trusted coordinator that relays (relay.py) is pulled through its relay feed instead of its
+plain feed: the same loop, cursor and ETag, with its members' envelopes verified against each
+author's pinned key; the hub keeps what its members serve it for its own relay feed
+(``relay.keep``, when it relays). The periodic pull leaves out the members such a hub
+relays while it answers (:func:`due_peers`).
+
 Failures of the exchange itself (timeouts, refused addresses, HTTP errors, bad JSON) stop the
 run, are logged as a ``PeerEvent``, shown in the peer's status, and schedule the next attempt
 with back-off: 1 minute, doubling, capped at 6 hours. Only approved peers are pulled. A
@@ -44,6 +50,7 @@ from .fetch import fetch_feed_page, stored_etag
 from .importer import ImportCache, Outcome, apply, defer_copies, deferred_indexing
 from .models import Peer, PeerEvent, PeerStatus
 from .parse import parse_feed_page
+from .relay import announce, exclude_relayed, keep, note_members_synced, uses_relay
 from .schema import ProtocolError
 from .validate import validate
 from .verify import Verifier
@@ -65,6 +72,8 @@ class SyncResult:
     tombstones: int = 0
     requests: int = 0
     skipped: int = 0  # detached copies
+    own: int = 0  # this instance's own documents, relayed back by a hub
+    relayed: list = field(default_factory=list)  # ids this hub now relays (relay.keep)
     failed: bool = False
     error: str = ""
     not_modified: bool = False
@@ -81,6 +90,8 @@ class SyncResult:
             self.tombstones += 1
         elif outcome.status == "skipped":
             self.skipped += 1
+        elif outcome.status == "own":
+            self.own += 1
         else:
             self.refused += 1
             self.codes[outcome.code] = self.codes.get(outcome.code, 0) + 1
@@ -170,24 +181,32 @@ def log_outcome(peer, outcome: Outcome):
         PeerEvent.objects.bulk_create(events)
 
 
-def import_envelope(peer, envelope, *, log=True, languages=None, cache=None, verifier=None):
+def import_envelope(
+    peer, envelope, *, log=True, languages=None, cache=None, verifier=None, relay=False, kept=None
+):
     """One envelope served by ``peer`` through verify → validate → apply; never raises for
     input. Returns the :class:`~cities_cms.federation.importer.Outcome`.
 
     Refusals are logged on ``peer`` (a PeerEvent) and its ``last_error`` is set. ``cache``: an
     :class:`ImportCache` shared by the documents of one feed page; ``verifier``: the
     :class:`Verifier` of the run (one is made for a lone envelope); ``languages``: the
-    language codes to import (default: this site's locales).
+    language codes to import (default: this site's locales). ``relay``: served by a hub's
+    relay feed, where this instance's own documents are expected (status "own", not logged).
+    ``kept``: a list that gets the id when this hub keeps the envelope to relay it.
     """
     verifier = verifier or Verifier(peer)
     own_cache = cache if cache is not None else ImportCache()
     try:
         verified = verifier(envelope)
+        if keep(peer, verified.author, envelope) and kept is not None:
+            kept.append(verified.global_id)
         if languages is None:
             languages = set(own_cache.locales())
         clean = validate(verified, languages=languages)
         outcome = apply(clean, peer=peer, author=verified.author, cache=own_cache)
     except ProtocolError as exc:
+        if relay and exc.code == "own-document":
+            return Outcome("own", exc.code, exc.message, exc.global_id)
         outcome = Outcome("refused", exc.code, exc.message, exc.global_id)
     except Exception as exc:  # a peer's input must never break the run
         # A bug or a database error: logged with its traceback, the document is refused (its
@@ -221,11 +240,14 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
     Peer.objects.filter(pk=peer.pk).update(last_attempt_at=timezone.now())
     limit = min(int(settings.CITIES_CMS_FEDERATION_FEED_PAGE_SIZE), 500)
     cursor = peer.cursor if _valid_cursor(peer.cursor) else "0"
+    relay = uses_relay(peer)  # a trusted coordinator's relay feed instead of its plain feed
     verifier = Verifier(peer)  # one per run: at most one look for a key rotation
     try:
         for _page in range(MAX_PAGES):
             result.requests += 1
-            response = fetch_feed_page(peer, cursor, limit)
+            response = fetch_feed_page(
+                peer, cursor, limit, address=peer.relay_url if relay else None
+            )
             if response.status == 304:
                 result.not_modified = True
                 break
@@ -233,9 +255,11 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
             cache = ImportCache()  # look-ups shared by the documents of this page
             # Search and reference index: once for the whole page, before the cursor moves.
             with deferred_indexing():
-                unchanged = []
+                unchanged, kept = [], []
                 for envelope in page.items:
-                    outcome = import_envelope(peer, envelope, cache=cache, verifier=verifier)
+                    outcome = import_envelope(
+                        peer, envelope, cache=cache, verifier=verifier, relay=relay, kept=kept
+                    )
                     result.count(outcome)
                     if outcome.status == "unchanged" and outcome.global_id:
                         unchanged.append(outcome.global_id)
@@ -243,6 +267,9 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
                         progress(result)
                 # Documents received again (a run that died before indexing them): index them.
                 defer_copies(unchanged)
+            # This hub's relay feed changed: its peers are told (push), once.
+            announce(kept)
+            result.relayed += kept
             # Only now, with every document of the page committed, does the cursor move.
             etag = stored_etag(cursor, response.headers.get("etag", ""))
             if int(page.next) >= int(cursor) and (page.next, etag) != (peer.cursor, peer.etag):
@@ -261,7 +288,9 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
         _failed(peer, exc.code, exc.message, result)
     else:
         _succeeded(peer, result)
-        if result.received:
+        if relay:
+            note_members_synced(peer)
+        if result.received - result.own:
             PeerEvent.objects.create(
                 peer=peer,
                 level=PeerEvent.Level.INFO,
@@ -287,10 +316,13 @@ def sync_peer(peer, *, progress=None) -> SyncResult:
 
 
 def due_peers(now=None):
-    """Approved peers whose back-off (if any) is over."""
+    """Approved peers whose back-off (if any) is over, but for the members of a relaying hub
+    whose last pull succeeded."""
     from django.db.models import Q
 
     now = now or timezone.now()
-    return Peer.objects.filter(status=PeerStatus.APPROVED).filter(
+    due = Peer.objects.filter(status=PeerStatus.APPROVED).filter(
         Q(next_retry_at__isnull=True) | Q(next_retry_at__lte=now)
     )
+    # Members a relaying hub serves: pulled through it while it answers (relay.py).
+    return exclude_relayed(due)

@@ -1,4 +1,5 @@
-"""Public federation endpoints of the outbound side: the descriptor, the feed, the schema.
+"""Public federation endpoints of the outbound side: the descriptor, the feed, the schema
+(a hub's relay feed, relay.py, answers through :func:`feed_response`).
 
 They answer JSON without a language prefix (docs/federation.md §3, §5). Every input is
 checked: a bad cursor or limit gets a 400 with a JSON error, never a 500. They take no
@@ -88,6 +89,7 @@ def descriptor_document() -> dict:
             if settings.CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST
             else None
         ),
+        "relay_url": f"{base}/federation/relay/" if settings.CITIES_CMS_FEDERATION_RELAY else None,
         "max_document_bytes": int(settings.CITIES_CMS_FEDERATION_MAX_DOCUMENT_BYTES),
     }
 
@@ -142,9 +144,10 @@ def _parse_int(value, name, *, minimum, maximum, default):
     return number, None
 
 
-@public_get
-def feed(request):
-    """``/federation/feed/?after=<cursor>&limit=<n>``: the latest envelope of each changed id."""
+def feed_response(request, rows_after, *, salt=""):
+    """A feed page (§5; the relay feed, §7, too): ``rows_after(after, limit + 1)`` gives
+    (sequence, envelope) pairs after the cursor in sequence order; ``salt`` keeps the ETags of
+    two feeds of one instance apart."""
     after, error = _parse_int(
         request.GET.get("after"), "after", minimum=0, maximum=MAX_CURSOR, default=0
     )
@@ -159,17 +162,13 @@ def feed(request):
     )
     if error:
         return error
-    rows = list(
-        OutboundRecord.objects.filter(sequence__gt=after)
-        .order_by("sequence")
-        .values_list("sequence", "envelope")[: limit + 1]
-    )
+    rows = rows_after(after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = str(rows[-1][0]) if rows else str(after)
     # The same cursor and limit serve the same items until one of them changes, and any change
     # gives the changed record a new (higher) sequence: the sequences identify the response.
-    fingerprint = f"{after}|{limit}|{more}|" + ",".join(str(seq) for seq, _env in rows)
+    fingerprint = f"{salt}{after}|{limit}|{more}|" + ",".join(str(seq) for seq, _env in rows)
     etag = '"' + hashlib.sha256(fingerprint.encode()).hexdigest()[:32] + '"'
     if _etag_matches(request, etag):
         response = HttpResponseNotModified()
@@ -184,6 +183,20 @@ def feed(request):
     response["ETag"] = etag
     patch_cache_control(response, no_cache=True)
     return response
+
+
+def own_rows_after(after, count):
+    return list(
+        OutboundRecord.objects.filter(sequence__gt=after)
+        .order_by("sequence")
+        .values_list("sequence", "envelope")[:count]
+    )
+
+
+@public_get
+def feed(request):
+    """``/federation/feed/?after=<cursor>&limit=<n>``: the latest envelope of each changed id."""
+    return feed_response(request, own_rows_after)
 
 
 @public_get

@@ -40,6 +40,7 @@ from .instance import (
     Handover,
     MemberList,
     PushNotification,
+    RelayFeedPage,
 )
 from .seminars import (
     SEMINAR_RICH_TEXT_FIELDS,
@@ -84,6 +85,7 @@ __all__ = [
     "PracticeModelDocument",
     "ProtocolError",
     "PushNotification",
+    "RelayFeedPage",
     "SeminarDocument",
     "SeminarFields",
     "SeminarLocaleContent",

@@ -39,6 +39,7 @@ OBJECTS = [
     "Member",
     "PushNotification",
     "FeedPage",
+    "RelayFeedPage",
     "ErrorAnswer",
     "ErrorDetail",
 ]

@@ -1,5 +1,6 @@
 """Wire objects about instances and exchanges: descriptor (§3), key handover (§1), member
-list (§8), push notification (§6), feed page (§5) and the error answer."""
+list (§8), push notification (§6), feed page (§5), relay feed page (§7) and the error
+answer."""
 
 from typing import Annotated, Literal
 
@@ -55,6 +56,10 @@ class Descriptor(WireModel):
     feed_url: url(500)
     inbox_url: url(500) | None = None
     member_list_url: url(500) | None = None
+    relay_url: Annotated[
+        url(500) | None,
+        Field(description="The relay feed (§7) when the instance relays its members' documents."),
+    ] = None
     schema_url: url(500) | None = None
     max_document_bytes: Annotated[int, Field(ge=1)]
 
@@ -75,6 +80,13 @@ class MemberList(WireModel):
     version: Annotated[int, Field(ge=0, le=MAX_VERSION)]
     issued_at: Timestamp
     members: Annotated[list[Member], Field(max_length=MAX_MEMBERS)]
+    relay_url: Annotated[
+        url(500) | None,
+        Field(
+            description="The coordinator's relay feed (§7), on its own address: its members' "
+            "documents can be pulled there instead of from each member."
+        ),
+    ] = None
 
 
 class PushNotification(WireModel):
@@ -91,6 +103,19 @@ class FeedPage(WireModel):
 
     protocol: Literal[PROTOCOL] | None = PROTOCOL
     items: list[Envelope]
+    next: Cursor
+    more: bool
+
+
+class RelayFeedPage(WireModel):
+    """One page of a hub's ``GET /federation/relay/`` (docs §7): the hub's own envelopes and
+    those its members sent it, each exactly as its author signed it, in one cursor order."""
+
+    protocol: Literal[PROTOCOL] | None = PROTOCOL
+    items: Annotated[
+        list[Envelope],
+        Field(description="Envelopes by the hub or a member; each verified against its author."),
+    ]
     next: Cursor
     more: bool
 

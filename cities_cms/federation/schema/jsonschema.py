@@ -13,7 +13,15 @@ from pydantic.json_schema import models_json_schema
 
 from .common import ENUMERATIONS, NETWORK_THEME_KEYS, PROTOCOL
 from .documents import Envelope, PracticeModelDocument, Tombstone
-from .instance import Descriptor, ErrorAnswer, FeedPage, Handover, MemberList, PushNotification
+from .instance import (
+    Descriptor,
+    ErrorAnswer,
+    FeedPage,
+    Handover,
+    MemberList,
+    PushNotification,
+    RelayFeedPage,
+)
 from .seminars import SeminarDocument
 
 SCHEMA_FILE = Path(__file__).with_name("protocol.schema.json")
@@ -30,6 +38,7 @@ TOP_LEVEL = [
     ("MemberList", MemberList, "type member-list"),
     ("PushNotification", PushNotification, "type changed"),
     ("FeedPage", FeedPage, "a feed page"),
+    ("RelayFeedPage", RelayFeedPage, "a relay feed page"),
     ("ErrorAnswer", ErrorAnswer, "an error answer"),
 ]
 # Which definition a signed document of each ``type`` follows.
