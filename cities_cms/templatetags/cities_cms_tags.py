@@ -8,10 +8,10 @@ fragments) and registered here together, with those of the extension points
 
 from django import template
 
-from ..tag_library import content, formats, fragments, structure, themes, translations
+from ..tag_library import content, formats, fragments, images, structure, themes, translations
 from . import extension_tags
 
 register = template.Library()
-for _part in (themes, translations, structure, content, formats, fragments, extension_tags):
+for _part in (themes, translations, structure, content, formats, fragments, images, extension_tags):
     register.tags.update(_part.register.tags)
     register.filters.update(_part.register.filters)
