@@ -15,12 +15,13 @@ steady state: every peer already pulled, its cursor and ETag stored.
 
 - ``direct``: 99 peers approved by hand; the periodic pull (``sync_due_task``) queues one
   ``sync_peer_task`` per peer and the worker loop (django-tasks-db's ``Worker``) runs them.
-- ``hub_today``: the hub's member list trusted, the 98 members approved through it: the
-  same periodic pull as the code has it, which reads the member list and then still pulls
-  every member directly (and the hub).
-- ``hub_relay``: what a relay-aware pull would do (modelled: the package has no such mode
-  yet): read the member list, then pull the hub only, whose feed carries every member's
-  signed envelope (docs/federation.md §7; the hub's records hold them).
+- ``hub_list``: the hub's member list trusted, the 98 members approved through it, the hub
+  not relaying (``relay off``): the periodic pull reads the member list and then still
+  pulls every member directly (and the hub).
+- ``hub_relay``: the same with the hub relaying (docs/federation.md §7): the periodic pull
+  reads the member list, which names the hub's relay feed, and pulls that feed alone (its
+  members are left out while the hub answers); the relay feed carries every member's signed
+  envelope, kept by the hub's ``relay.keep``.
 
 (b) **Propagation**: this instance publishes a change (an editor's edit of a shared practice
 model, approved for the network through its workflow); its task worker sends the push
@@ -134,17 +135,6 @@ def _periodic_pull():
     _drain_queue()
 
 
-def _relay_pull(hub):
-    """The pull of a relay-aware instance (modelled): member lists, then the hub alone."""
-    from cities_cms.federation.members import sync_member_lists
-    from cities_cms.federation.tasks import sync_peer_task
-    from cities_cms.tasks import prompt
-
-    sync_member_lists()
-    prompt(sync_peer_task).enqueue(hub.pk)
-    _drain_queue()
-
-
 def _measure(network, action):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -186,10 +176,20 @@ def no_change_rounds(network):
     figures = {"direct": _measure(network, _periodic_pull)}
     Peer.objects.filter(pk=hub.pk).update(publishes_member_list=True)
     Peer.objects.filter(pk__in=[m.pk for m in members]).update(approved_via=hub)
-    figures["hub_today"] = _measure(network, _periodic_pull)
-    figures["hub_relay"] = _measure(network, lambda: _relay_pull(hub))
-    # Back to 99 peers approved by hand for the propagation.
-    Peer.objects.update(approved_via=None, publishes_member_list=False)
+    network.ask("relay off")
+    figures["hub_list"] = _measure(network, _periodic_pull)
+    network.ask("relay on")
+    # As if this instance had read the relay feed before (starting to use it starts it from
+    # the beginning, which would import every member's document here in the warm-up).
+    Peer.objects.filter(pk=hub.pk).update(
+        relay_url=network.instances[0]["base_url"] + "/federation/relay/",
+        cursor=str(network.instances[0]["last_sequence"]),
+        etag="",
+    )
+    figures["hub_relay"] = _measure(network, _periodic_pull)
+    # Back to 99 peers approved by hand, nobody relaying, for the propagation.
+    network.ask("relay off")
+    Peer.objects.update(approved_via=None, publishes_member_list=False, relay_url="")
     return figures
 
 

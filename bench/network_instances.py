@@ -3,7 +3,8 @@
 ``python -m bench.network_instances WORKDIR TEMPLATE COUNT PUBLISHER_URL PUBLISHER_KEY CURSOR``
 builds COUNT instances, prints one JSON line (their addresses, keys and feed sequences),
 then answers commands, one JSON line each, read from stdin: ``counters``, ``events``,
-``state GLOBAL_ID``, ``hold`` and ``release`` (the workers' queues), ``stop``.
+``state GLOBAL_ID``, ``hold`` and ``release`` (the workers' queues), ``relay on|off`` (the
+hub's ``CITIES_CMS_FEDERATION_RELAY``), ``stop``.
 
 Each instance is a site of its own as far as the federation code can tell:
 
@@ -23,9 +24,12 @@ GIL for all of them) and the process's key file (the hub's), which the others' c
 consults to refuse documents signed with it.
 
 Instance 0 is the coordinator (hub): it has approved the others and the publisher, serves the
-member list, and relays every member's envelope in its own feed, stored as its feed records
-the way a relaying hub would serve them (the package does not relay yet: docs/federation.md
-"Scale"). Instances 1 ... COUNT-1 serve one shared practice model each. Every instance has the
+member list and, while relaying is on, its relay feed (docs/federation.md §7): every member's
+envelope is kept there as the package's relay keeps what a member serves it
+(``relay.keep``), beside the hub's own record. The setting is the process's, so every
+instance "relays" while it is on; only the hub has members' documents, and ``relay off``
+before the propagation keeps the others from relaying the publisher's change. Instances
+1 ... COUNT-1 serve one shared practice model each. Every instance has the
 publisher as an approved peer whose cursor is CURSOR, the publisher's latest sequence (as if
 it had pulled everything before), so a change the publisher makes is all its next pull brings.
 """
@@ -291,6 +295,17 @@ def _add_records(envelopes):
     return len(envelopes)
 
 
+def _relay(peers, envelopes, own_envelope):
+    """The hub: its own record, then each member's envelope kept for its relay feed."""
+    from cities_cms.federation.models import OutboundCounter
+    from cities_cms.federation.relay import keep
+
+    _add_records([own_envelope])  # sequence 1; the counter follows
+    for index, envelope in envelopes.items():
+        assert keep(peers[index], peers[index], envelope), index
+    return OutboundCounter.objects.get(pk=1).value
+
+
 def _approved_peer(base_url, public_key, **extra):
     from cities_cms.federation.identity import format_fingerprint
     from cities_cms.federation.models import Peer, PeerStatus
@@ -345,10 +360,12 @@ def build(workdir, template, count, publisher_url, publisher_key, cursor):
         )
         _approved_peer(publisher_url, publisher_key, name="Publisher", cursor=str(cursor))
         if instance is hub:
-            for member in members:
-                _approved_peer(member.base_url, member.identity.public_key)
+            peers = {
+                member.index: _approved_peer(member.base_url, member.identity.public_key)
+                for member in members
+            }
             own = sign_document(member_document(hub, 1), hub.identity)
-            sequences[0] = _add_records([*envelopes.values(), own])
+            sequences[0] = _relay(peers, envelopes, own)
         else:
             sequences[instance.index] = _add_records([envelopes[instance.index]])
     connection.close()
@@ -404,8 +421,11 @@ def main(argv):
 
     from cities_cms.federation.identity import ensure_key
 
-    # The hub serves its member list (docs/federation.md §8).
+    # The hub serves its member list (docs/federation.md §8) and relays (§7).
     override_settings(CITIES_CMS_FEDERATION_PUBLISH_MEMBER_LIST=True).enable()
+    relay_off = override_settings(CITIES_CMS_FEDERATION_RELAY=False)
+    override_settings(CITIES_CMS_FEDERATION_RELAY=True).enable()
+    relaying_off = False
     ensure_key()
     task_enqueued.connect(_task_enqueued)
     task_started.connect(_task_started)
@@ -428,6 +448,11 @@ def main(argv):
         elif command in ("hold", "release"):
             _held.set() if command == "hold" else _held.clear()
             answer = command
+        elif command == "relay":
+            if (argument == "off") != relaying_off:
+                relay_off.enable() if argument == "off" else relay_off.disable()
+                relaying_off = argument == "off"
+            answer = argument
         elif command == "state":
             answer = state(instances, argument)
         else:

@@ -42,9 +42,9 @@ def test_three_instances_pull_push_and_propagate():
     rounds = figures["no_change_round"]
     # Direct: one feed request per peer (the hub and the member), answered 304.
     assert rounds["direct"]["requests"] == 2
-    # Trusting the hub's list, as the code is today: the list, then both feeds.
-    assert rounds["hub_today"]["requests"] == 3
-    # Through a relaying hub: the list and the hub's feed.
+    # Trusting the list of a hub that does not relay: the list, then both feeds.
+    assert rounds["hub_list"]["requests"] == 3
+    # Through the relaying hub: the list and the hub's relay feed, answered 304.
     assert rounds["hub_relay"]["requests"] == 2
     for row in rounds.values():
         assert row["bytes_sent"] > 0 and row["bytes_received"] > 0 and row["queries"] > 0
