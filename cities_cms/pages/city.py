@@ -20,7 +20,7 @@ from ..conf import settings
 from ..svgmap import CityMap
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
-from .mixins import AbstractListingPage, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, Lazy, SummaryMixin, tabbed
 
 
 class CityRole(models.TextChoices):
@@ -212,16 +212,21 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         seminars = self.get_seminars().select_related("host_city").order_by("start")
         context["upcoming_seminars"] = list(seminars.filter(end__gte=now)[:5])
         context["past_seminars"] = list(seminars.filter(end__lt=now).order_by("-start")[:5])
-        context["practice_models"] = list(
-            self.get_practice_models()
-            .select_related("city", "listing_image")
-            .prefetch_related("listing_image__renditions", "themes")
-            .order_by("-first_published_at")[:6]
+        # Shown only in parts rendered once per content generation (city_page.html).
+        context["practice_models"] = Lazy(
+            lambda: list(
+                self.get_practice_models()
+                .select_related("city", "listing_image")
+                .prefetch_related("listing_image__renditions", "themes")
+                .order_by("-first_published_at")[:6]
+            )
         )
-        context["contacts"] = list(
-            self.contacts.select_related("person", "person__organisation", "person__photo")
+        context["contacts"] = Lazy(
+            lambda: list(
+                self.contacts.select_related("person", "person__organisation", "person__photo")
+            )
         )
-        context["city_map"] = CityMap(self.get_map_cities(), highlight=self)
+        context["city_map"] = Lazy(lambda: CityMap(self.get_map_cities(), highlight=self))
         return context
 
     def get_map_cities(self):

@@ -20,6 +20,23 @@ from ..blocks import RICH_TEXT_FEATURES
 from ..conf import settings
 
 
+class Lazy:
+    """A context value computed when a template first reads it, once (templates call a
+    callable). For what only parts rendered once per content generation show
+    (``{% shared_fragment %}``): a request that finds them rendered skips the queries.
+    """
+
+    _unset = object()
+
+    def __init__(self, compute):
+        self._compute, self._value = compute, self._unset
+
+    def __call__(self):
+        if self._value is self._unset:
+            self._value = self._compute()
+        return self._value
+
+
 class CachedViewRestrictionsMixin:
     """Wagtail's view-restriction check on serving, without its queries on public pages.
 

@@ -15,7 +15,7 @@ from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..conf import settings
 from ..extensions import first_value
 from ..translation.fields import synchronised, synchronised_overridable
-from .mixins import SummaryMixin, tabbed
+from .mixins import Lazy, SummaryMixin, tabbed
 from .themes import ThemePagesMixin
 
 
@@ -282,12 +282,13 @@ class NetworkHomePage(ThemePagesMixin, AbstractNetworkHomePage, Page):
         else:
             cities = list(self.get_cities())
         context["cities"] = cities
-        context["city_map"] = CityMap(cities)
-        context["countries"] = sorted({c.country.name for c in cities}, key=str)
-        context["lead_cities"] = [c for c in cities if c.role == "lead"]
+        # Shown only in parts rendered once per content generation (network_home_page.html).
+        context["city_map"] = Lazy(lambda: CityMap(cities))
+        context["countries"] = Lazy(lambda: sorted({c.country.name for c in cities}, key=str))
+        context["lead_cities"] = Lazy(lambda: [c for c in cities if c.role == "lead"])
         context["upcoming_seminars"] = self.get_upcoming_seminar_highlights(count)
-        latest, shared = self.get_practice_model_highlights(count)
-        context["latest_practice_models"] = latest
-        context["shared_practice_models"] = shared
-        context["themes"] = list(self.themes.all())
+        highlights = Lazy(lambda: self.get_practice_model_highlights(count))
+        context["latest_practice_models"] = Lazy(lambda: highlights()[0])
+        context["shared_practice_models"] = Lazy(lambda: highlights()[1])
+        context["themes"] = Lazy(lambda: list(self.themes.all()))
         return context

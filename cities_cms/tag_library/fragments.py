@@ -19,7 +19,8 @@ def shared_fragment(parser, token):
 
     The key is the name, the active language, the request's site, the page's language and the
     given ``vary`` values (the page's switcher targets, the menu's current item ...). Never
-    cached: in previews, and any output with a CSP nonce or a CSRF token (per request).
+    cached: in previews, on private pages (behind a view restriction), and any output with a
+    CSP nonce or a CSRF token (per request).
     """
     bits = token.split_contents()
     if len(bits) < 2:
@@ -37,7 +38,7 @@ class SharedFragmentNode(template.Node):
 
     def render(self, context):
         request = context.get("request")
-        if request is None or getattr(request, "is_preview", False):
+        if request is None or getattr(request, "is_preview", False) or _private(context):
             return self.nodelist.render(context)
         site = request_site(request)
         vary = (
@@ -58,6 +59,11 @@ class SharedFragmentNode(template.Node):
         if rendered:
             return rendered[0]
         return html if html is not None else self.nodelist.render(context)
+
+
+def _private(context):
+    page = context.get("page")
+    return getattr(page, "path", None) is not None and content_cache.is_restricted(page)
 
 
 def _same_for_everyone(html):
