@@ -1,5 +1,7 @@
 """One page of search results as the template shows them: specific pages, highlighted."""
 
+import functools
+
 from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.translation import get_language_info
@@ -88,12 +90,34 @@ def _specific_by_type(ids, content_types):
         model = ContentType.objects.get_for_id(content_type_id).model_class()  # cached
         if model is None:  # a page type whose code is gone: its base row
             model = Page
-        pages.update((page.pk, page) for page in model.objects.filter(pk__in=pks))
+        queryset = model.objects.filter(pk__in=pks).only(*_card_fields(model))
+        pages.update((page.pk, page) for page in queryset)
     return pages
 
 
+# What a result card reads of a page: its title, its URL (from ``url_path``), whether it is
+# an alias, and the first of these texts for the snippet (``_summary_text``).
+SUMMARY_FIELDS = ("search_description", "summary", "intro", "challenge", "approach", "aim")
+CARD_FIELDS = (
+    "title", "slug", "url_path", "locale", "content_type", "translation_key", "alias_of",
+    "live", "depth", "path", "first_published_at", "last_published_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _card_fields(model):
+    """The fields of ``model`` that a result card reads, and a few small ones of every page.
+
+    Only these are loaded (any other is read from the database when asked for, one query
+    per page): a page type's other fields, its StreamField and JSON ones above all, are
+    most of the cost of loading it.
+    """
+    names = {field.name for field in model._meta.concrete_fields}
+    return tuple(name for name in (*CARD_FIELDS, *SUMMARY_FIELDS) if name in names)
+
+
 def _summary_text(page):
-    for name in ("search_description", "summary", "intro", "challenge", "approach", "aim"):
+    for name in SUMMARY_FIELDS:
         value = getattr(page, name, "")
         if value and isinstance(value, str):
             return strip_tags(value)

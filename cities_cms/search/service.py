@@ -295,8 +295,11 @@ class SiteSearch:
             counts["city"][city] += n
             counts["country"][country] += n
 
-    def _matches_sql(self):
-        """SQL of the matching pages of the scope (``id, ct, score, published``), or None."""
+    def _matches_sql(self, autocomplete=False):
+        """SQL of the matching pages of the scope (``id, ct, score, published``), or None.
+
+        ``autocomplete``: the query's words as the beginnings of the pages' title words.
+        """
         # The exclusions as conditions on each page (``restrict``): a subquery of ids, as
         # backends need, would read every page of the locale.
         scope = self.scope(exclude=False).order_by()
@@ -323,12 +326,39 @@ class SiteSearch:
             )
         if not query_terms(self.query):
             return None
-        results = self.backend.search(self.query, scope, operator="and")
-        compiler = results.query_compiler
+        search = self.backend.autocomplete if autocomplete else self.backend.search
+        compiler = search(self.query, scope, operator="and").query_compiler
         try:
             return compiler.matches(compiler.get_config(self.backend), restrict=restrict)
         except EmptyResultSet:
             return None
+
+    # Autocomplete ---------------------------------------------------------------------------
+
+    def suggestions(self, limit):
+        """The best ``limit`` pages whose title words start with the query's words.
+
+        ``(ids, content types)``: with cities_cms's database backends one statement that
+        ranks the matches of the scope and returns only those ids, with their content
+        types (``present`` then reads each type's table once); with others, the
+        backend's autocomplete (pages, and None).
+        """
+        compiler = getattr(self.backend, "autocomplete_query_compiler_class", None)
+        if not (self.database and hasattr(compiler, "matches")):
+            results = self.backend.autocomplete(self.query, self.scope(), operator="and")
+            return list(results[:limit]), None
+        matches = self._matches_sql(autocomplete=True)
+        if matches is None:
+            return [], {}
+        sql, params = matches
+        statement = (
+            f"SELECT m.id, m.ct FROM ({sql}) m "  # noqa: S608
+            "ORDER BY m.score DESC, m.id DESC LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [*params, limit])
+            rows = cursor.fetchall()
+        return [pk for pk, _ct in rows], dict(rows)
 
     # Facets (other backends) ----------------------------------------------------------------
 

@@ -9,6 +9,8 @@ The SQL assembled here (noqa: S608) joins constants and SQL compiled by Django; 
 the visitor's words included, is a parameter.
 """
 
+import re
+
 from django.db import connection
 from django.db.models import CharField, Count, F, IntegerField, Value
 from django.db.models.expressions import RawSQL
@@ -59,6 +61,35 @@ def any_of_array(sql):
     if marker not in sql:
         raise ValueError("unexpected facet SQL")
     return sql.replace(marker, f" = ANY(ARRAY({subquery}))")
+
+
+_FILTERED_BY_MATCHES = re.compile(
+    r'FROM (?P<table>"\w+") WHERE (?P<column>(?P=table)\."\w+") IN \('
+    + re.escape(_MATCHING_IDS.format(MATCHES))
+    + r"\)"
+)
+
+
+def join_matches(sql):
+    """``FROM table WHERE column IN (SELECT id FROM matches ...)`` as a join from the matches.
+
+    Same rows: a page is one row of the matches (its index entry of its own type), so each
+    row of ``table`` whose ``column`` is a matching id is joined once. SQLite would first
+    copy the matching ids of the type into a temporary index, then look each one up; here
+    it reads the materialized matches once and looks each one of the type up directly
+    (``CROSS JOIN`` keeps that order). About a millisecond less per part over thousands of
+    matches.
+    """
+    replaced, count = _FILTERED_BY_MATCHES.subn(
+        lambda m: (
+            f'FROM {MATCHES} cc_m CROSS JOIN {m["table"]} ON {m["column"]} = cc_m."id" '
+            'WHERE cc_m."ct" = %s'
+        ),
+        sql,
+    )
+    if count != 1:
+        raise ValueError("unexpected facet SQL")
+    return replaced
 
 
 def facet_parts():
@@ -134,6 +165,8 @@ def _compile_facet_parts(types):
         sql, part_params = grouped.query.sql_with_params()
         if connection.vendor == "postgresql":
             sql = any_of_array(sql)
+        elif connection.vendor == "sqlite":
+            sql = join_matches(sql)
         if name == "theme":
             sqls.append(
                 f"SELECT '{name}', {text('t.key')}, NULL, NULL, NULL, g._n FROM ({sql}) g "  # noqa: S608

@@ -172,12 +172,12 @@ def autocomplete(request):
     suggestions = []
     if query_terms(query):
         locale = _active_locale()
-        site_search = SiteSearch(locale, {}, vocabulary=_NoVocabulary())
+        site_search = SiteSearch(locale, {"q": query}, vocabulary=_NoVocabulary())
         limit = settings.CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT
-        results = site_search.backend.autocomplete(query, site_search.scope(), operator="and")
+        pages, content_types = site_search.suggestions(limit)
         suggestions = [
             {"title": item["title"], "url": item["url"], "kind": str(item["kind_label"])}
-            for item in present(list(results[:limit]), "", request, languages=site_search.languages)
+            for item in present(pages, "", request, content_types, languages=site_search.languages)
         ]
     count = len(suggestions)
     # For screen readers, with the language's plural forms (the script cannot know them).

@@ -196,29 +196,27 @@ class FoldingQueryMixin:
             queryset = queryset.annotate(**{score_field: scores})
         return queryset.order_by(order)
 
+    def _match_rank(self, config):
+        """The rank of an entry (lower is better, as FTS5's ``bm25``), as modelsearch's."""
+        return self._build_rank_expression(self.get_search_vectors(), config)
 
-class FoldingSQLiteSearchQueryCompiler(FoldingQueryMixin, SQLiteSearchQueryCompiler):
     def matches(self, config, restrict=None):
         """SQL and parameters of the matching pages: ``id, ct, score, published`` per page.
 
         For ``cities_cms.search.service``, which computes the results page and every facet
-        from this set in one statement. The match runs once, joined to the scope (narrowed
-        further by the ``restrict`` condition; SQLite flattens it into the join, which
-        SQLite flattens into the join); ``score`` is ``-bm25`` (higher is better).
+        from this set in one statement (and the autocomplete's suggestions from it). The
+        match runs once, joined to the scope (narrowed further by the ``restrict``
+        condition, which SQLite flattens into the join); ``score`` is the negated rank
+        (higher is better).
         """
         match = MatchExpression(
             self.fields or self.FTS_TABLE_FIELDS,
             self.build_search_query(self.query, config=config),
         )
-        if self.fields is None and isinstance(self.query, PlainText | Phrase):
-            # modelsearch's rank, bm25 * title_norm + bm25 * 1.0, with bm25 computed once.
-            score = BM25() * (F("index_entry__title_norm") + Value(1.0))
-        else:
-            score = self._build_rank_expression(self.get_search_vectors(), config)
         entries = (
             SQLiteFTSIndexEntry.objects.filter(match)
             .annotate(
-                _m_score=score,
+                _m_score=self._match_rank(config),
                 _m_object_id=F("index_entry__object_id"),
                 _m_ct=F("index_entry__content_type_id"),
             )
@@ -238,6 +236,14 @@ class FoldingSQLiteSearchQueryCompiler(FoldingQueryMixin, SQLiteSearchQueryCompi
             "ON p._m_id = CAST(e._m_object_id AS integer) AND p._m_ct = e._m_ct"
         )
         return sql, (*entries_params, *scope_params)
+
+
+class FoldingSQLiteSearchQueryCompiler(FoldingQueryMixin, SQLiteSearchQueryCompiler):
+    def _match_rank(self, config):
+        if self.fields is None and isinstance(self.query, PlainText | Phrase):
+            # modelsearch's rank, bm25 * title_norm + bm25 * 1.0, with bm25 computed once.
+            return BM25() * (F("index_entry__title_norm") + Value(1.0))
+        return super()._match_rank(config)
 
 
 class FoldingSQLiteAutocompleteQueryCompiler(FoldingQueryMixin, SQLiteAutocompleteQueryCompiler):
