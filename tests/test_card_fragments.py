@@ -144,3 +144,27 @@ def test_stored_image_reads_the_rendition_without_storing_it_again(site_tree):
     cached.file.name = "images/kept-in-the-cache.png"
     cache.set(key, cached)
     assert "kept-in-the-cache" in template.render({"img": type(image).objects.get(pk=image.pk)})
+
+
+def test_a_page_of_results_follows_time_filters_and_pages(client, site_tree, monkeypatch, settings):
+    """A page of results is shared by its ids: a seminar that ends leaves the upcoming ones at
+    once, and the page links keep the filters of the address they are on."""
+    from django.utils import timezone
+
+    settings.CITIES_CMS_LISTING_PAGE_SIZE = 2
+    now = timezone.now()
+    for i in range(3):
+        end = now + timedelta(hours=1 + 2 * i)
+        make_seminar(site_tree.seminars, title=f"Talk {i}", start=end - timedelta(hours=1), end=end)
+    url = site_tree.seminars.url
+    html = client.get(url).content.decode()
+    assert "Talk 0<" in html and "Talk 1<" in html and "Talk 2<" not in html
+    assert "?when=upcoming&amp;page=2" in html or "when=upcoming&page=2" in html
+    later = now + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    html = client.get(url).content.decode()
+    assert "Talk 0<" not in html and "Talk 1<" in html and "Talk 2<" in html
+    assert "2 seminars" in html
+    # Another parameter in the address: the same results, rendered for it.
+    other = client.get(url + "?when=upcoming&ref=newsletter").content.decode()
+    assert "Talk 1<" in other and "Talk 2<" in other and "Talk 0<" not in other

@@ -37,6 +37,22 @@ class Lazy:
         return self._value
 
 
+class LazyList(Lazy):
+    """A ``Lazy`` list that Python code can use as a list too (iterate, count, index)."""
+
+    def __iter__(self):
+        return iter(self())
+
+    def __len__(self):
+        return len(self())
+
+    def __bool__(self):
+        return bool(self())
+
+    def __getitem__(self, index):
+        return self()[index]
+
+
 class CachedViewRestrictionsMixin:
     """Wagtail's view-restriction check on serving, without its queries on public pages.
 
@@ -104,6 +120,12 @@ class FilteredListingMixin:
 
     ``cache_unfiltered_listing``: the listing without filters depends on the content only
     (not on the time or the visitor), so its order is cached with the content.
+
+    A page of results is found as ids (the unfiltered order from the cache, else the ids of
+    the filtered query); the items themselves are read when the template first asks for
+    them (``LazyList``). ``listing_keys`` (those ids, when the address has no other parameter
+    than the filters and the page) lets the template share the results' HTML, which then
+    depends on the content only (``{% shared_fragment ... when listing_keys %}``).
     """
 
     cache_unfiltered_listing = False
@@ -136,31 +158,35 @@ class FilteredListingMixin:
             )
         filtered = filterset is not None and any(request.GET.get(n) for n in filterset.filters)
         if self.cache_unfiltered_listing and self.pk and not filtered:
-            page_obj = self._paginate_cached(request, queryset)
+            # The unfiltered listing's order is cached with the content: a request reads one
+            # page of items by key instead of counting and sorting all of them.
+            keys = content_cache.get_or_compute(
+                f"listing.{self.pk}", lambda: list(queryset.values_list("pk", flat=True))
+            )
+            page_obj = self.paginate(request, keys)
         else:
-            page_obj = self.paginate(request, queryset)
+            page_obj = self.paginate(request, queryset.values_list("pk", flat=True))
+        keys = list(page_obj.object_list)
+        items = LazyList(lambda: self.prepare_listing_items(self._items(queryset, keys)))
+        page_obj.object_list = items
         query = request.GET.copy()
         query.pop("page", None)
+        known = {"page", *(filterset.filters if filterset is not None else ())}
         return {
             "filterset": filterset,
             "filter_form": filterset.form if filterset is not None else None,
             "filters_active": filtered,
             "page_obj": page_obj,
             "paginator": page_obj.paginator,
-            self.listing_context_name: self.prepare_listing_items(list(page_obj.object_list)),
+            self.listing_context_name: items,
             "query_without_page": query.urlencode(),
+            "listing_keys": tuple(keys) if set(request.GET) <= known else None,
         }
 
-    def _paginate_cached(self, request, queryset):
-        # The unfiltered listing's order is cached with the content: a request reads one page
-        # of items by key instead of counting and sorting all of them.
-        keys = content_cache.get_or_compute(
-            f"listing.{self.pk}", lambda: list(queryset.values_list("pk", flat=True))
-        )
-        page_obj = self.paginate(request, keys)
-        found = {item.pk: item for item in queryset.filter(pk__in=page_obj.object_list)}
-        page_obj.object_list = [found[pk] for pk in page_obj.object_list if pk in found]
-        return page_obj
+    @staticmethod
+    def _items(queryset, keys):
+        found = {item.pk: item for item in queryset.filter(pk__in=keys)}
+        return [found[pk] for pk in keys if pk in found]
 
     def prepare_listing_items(self, items):
         """Hook to attach data to the items of one page of results (without extra queries)."""

@@ -16,6 +16,7 @@ register = template.Library()
 def shared_fragment(parser, token):
     """``{% shared_fragment "name" vary ... %}...{% endshared_fragment %}``: a page part that is
     the same for every visitor (header, footer), rendered once per content generation.
+    ``... when value %}``: shared only when ``value`` is true (else rendered every time).
 
     The key is the name, the active language, the request's site, the page's language and the
     given ``vary`` values (the page's switcher targets, the menu's current item ...). Never
@@ -25,20 +26,29 @@ def shared_fragment(parser, token):
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError("shared_fragment needs a name")
+    condition = None
+    if len(bits) > 3 and bits[-2] == "when":
+        condition = parser.compile_filter(bits[-1])
+        bits = bits[:-2]
     nodelist = parser.parse(("endshared_fragment",))
     parser.delete_first_token()
     return SharedFragmentNode(
-        nodelist, parser.compile_filter(bits[1]), [parser.compile_filter(b) for b in bits[2:]]
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(b) for b in bits[2:]],
+        condition,
     )
 
 
 class SharedFragmentNode(template.Node):
-    def __init__(self, nodelist, name, vary):
-        self.nodelist, self.name, self.vary = nodelist, name, vary
+    def __init__(self, nodelist, name, vary, condition=None):
+        self.nodelist, self.name, self.vary, self.condition = nodelist, name, vary, condition
 
     def render(self, context):
         request = context.get("request")
         if request is None or getattr(request, "is_preview", False) or _private(context):
+            return self.nodelist.render(context)
+        if self.condition is not None and not self.condition.resolve(context):
             return self.nodelist.render(context)
         site = request_site(request)
         vary = (
