@@ -20,7 +20,7 @@ from ..conf import settings
 from ..svgmap import CityMap
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import CityFilterSet
-from .mixins import AbstractListingPage, Lazy, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, Lazy, LazyList, SummaryMixin, tabbed
 
 
 class CityRole(models.TextChoices):
@@ -208,10 +208,16 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         from django.utils import timezone
 
         context = super().get_context(request, *args, **kwargs)
+        # The city's seminars as (id, start, end), cached with the content; which are upcoming
+        # and which past is decided here, at each request. Their list is shared by its ids
+        # (city_page.html) and its seminars read only when it is rendered.
         now = timezone.now()
-        seminars = self.get_seminars().select_related("host_city").order_by("start")
-        context["upcoming_seminars"] = list(seminars.filter(end__gte=now)[:5])
-        context["past_seminars"] = list(seminars.filter(end__lt=now).order_by("-start")[:5])
+        rows = self._seminar_rows()  # by start
+        upcoming = [pk for pk, _start, end in rows if end >= now][:5]
+        past = [pk for pk, _start, end in reversed(rows) if end < now][:5]
+        context["seminar_keys"] = (tuple(upcoming), tuple(past))
+        context["upcoming_seminars"] = LazyList(lambda: self._seminars_by_key(upcoming))
+        context["past_seminars"] = LazyList(lambda: self._seminars_by_key(past))
         # Shown only in parts rendered once per content generation (city_page.html).
         context["practice_models"] = Lazy(
             lambda: list(
@@ -228,6 +234,20 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
         )
         context["city_map"] = Lazy(lambda: CityMap(self.get_map_cities(), highlight=self))
         return context
+
+    def _seminar_rows(self):
+        def compute():
+            seminars = self.get_seminars().order_by("start", "pk")
+            return list(seminars.values_list("pk", "start", "end"))
+
+        if not self.pk:  # a preview of a page not saved yet
+            return compute()
+        return content_cache.get_or_compute(f"city-seminars.{self.pk}", compute)
+
+    def _seminars_by_key(self, pks):
+        found = self.get_seminars().filter(pk__in=pks).select_related("host_city")
+        by_pk = {seminar.pk: seminar for seminar in found}
+        return [by_pk[pk] for pk in pks if pk in by_pk]
 
     def get_map_cities(self):
         """This city and its siblings, for the map on its page (cached with the content)."""

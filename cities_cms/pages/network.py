@@ -15,7 +15,7 @@ from ..blocks import RICH_TEXT_FEATURES, BodyBlock
 from ..conf import settings
 from ..extensions import first_value
 from ..translation.fields import synchronised, synchronised_overridable
-from .mixins import Lazy, SummaryMixin, tabbed
+from .mixins import Lazy, LazyList, SummaryMixin, tabbed
 from .themes import ThemePagesMixin
 
 
@@ -218,8 +218,10 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         cannot overtake them). Only when fewer than ``count`` remain of a list that was cut is
         the database asked again.
         """
-        from .seminar import SeminarPage
+        return self._seminars_by_key(self.upcoming_seminar_keys(count))
 
+    def upcoming_seminar_keys(self, count):
+        """The ids of ``get_upcoming_seminar_highlights(count)``, in order (see there)."""
         now = timezone.now()
 
         def compute():
@@ -232,10 +234,14 @@ class AbstractNetworkHomePage(SummaryMixin, models.Model):
         pks = [pk for pk, end in cached["rows"] if end >= now]
         if len(pks) < count and not cached["complete"]:
             pks = [pk for pk, end in compute()["rows"] if end >= now]
-        pks = pks[:count]
+        return pks[:count]
+
+    @staticmethod
+    def _seminars_by_key(pks):
         # Seminars received from partner cities are among them, with ``shared_by`` for
         # their cards (the network calendar, cities_cms.pages.received).
         from .received import with_origin
+        from .seminar import SeminarPage
 
         found = with_origin(SeminarPage.objects.filter(pk__in=pks))
         found = found.select_related("host_city", "listing_image")
@@ -286,7 +292,14 @@ class NetworkHomePage(ThemePagesMixin, AbstractNetworkHomePage, Page):
         context["city_map"] = Lazy(lambda: CityMap(cities))
         context["countries"] = Lazy(lambda: sorted({c.country.name for c in cities}, key=str))
         context["lead_cities"] = Lazy(lambda: [c for c in cities if c.role == "lead"])
-        context["upcoming_seminars"] = self.get_upcoming_seminar_highlights(count)
+        # The upcoming seminars' cards are shared by their ids (network_home_page.html).
+        keys = self.upcoming_seminar_keys(count) if self.pk else None
+        context["upcoming_seminar_keys"] = tuple(keys) if keys else None
+        context["upcoming_seminars"] = (
+            LazyList(lambda: self._seminars_by_key(keys))
+            if self.pk
+            else self.get_upcoming_seminar_highlights(count)
+        )
         highlights = Lazy(lambda: self.get_practice_model_highlights(count))
         context["latest_practice_models"] = Lazy(lambda: highlights()[0])
         context["shared_practice_models"] = Lazy(lambda: highlights()[1])
