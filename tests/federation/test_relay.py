@@ -345,3 +345,37 @@ def test_the_etag_of_the_relay_is_not_the_feeds(client, federation_key):
     plain = client.get("/federation/feed/")
     assert relay["ETag"] != plain["ETag"]
     assert len(relay["ETag"]) == len(plain["ETag"]) == 34
+
+
+def test_starting_to_use_a_relay_reads_it_from_the_beginning(hub, tree):
+    hub.publish(2, relay_url=None)
+    members.sync_member_list(hub.peer)
+    Peer.objects.filter(pk=hub.peer.pk).update(cursor="7", etag='7 "abc"')
+    hub.publish(3)  # relaying again
+    members.sync_member_list(hub.peer)
+    hub.peer.refresh_from_db()
+    assert (hub.peer.relay_url, hub.peer.cursor, hub.peer.etag) == (hub.base_url + RELAY, "", "")
+    # The same relay named again changes nothing.
+    Peer.objects.filter(pk=hub.peer.pk).update(cursor="9")
+    hub.publish(4)
+    members.sync_member_list(hub.peer)
+    hub.peer.refresh_from_db()
+    assert hub.peer.cursor == "9"
+
+
+@relaying
+def test_a_relay_page_follows_the_published_schema(client, member, tree):
+    import jsonschema
+
+    from cities_cms.federation.schema.jsonschema import SCHEMA_FILE
+
+    own_record()
+    member.server.items.append(member.envelope(member.document(titles={"en": "Checked"})))
+    sync_peer(member.peer)
+    page = client.get(RELAY).json()
+    assert len(page["items"]) == 2
+    schema = json.loads(SCHEMA_FILE.read_text("utf-8"))
+    validator = jsonschema.Draft202012Validator(
+        {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/RelayFeedPage"}
+    )
+    assert [error.message for error in validator.iter_errors(page)] == []
