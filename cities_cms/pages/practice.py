@@ -14,7 +14,7 @@ from ..api.fields import PRACTICE_MODEL_API_FIELDS
 from ..blocks import RICH_TEXT_FEATURES, BodyBlock, GalleryBlock, IndicatorBlock, MaterialsBlock
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import PracticeModelFilterSet
-from .mixins import AbstractListingPage, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, LazyList, SummaryMixin, tabbed
 
 
 class PracticeStatus(models.TextChoices):
@@ -283,18 +283,24 @@ class PracticeModelPage(AbstractPracticeModelPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["stakeholders"] = list(self.stakeholders.select_related("organisation"))
+        # Shown only in the part rendered once per content generation (the template).
+        context["stakeholders"] = LazyList(
+            lambda: list(self.stakeholders.select_related("organisation"))
+        )
+        context["related_seminars"] = LazyList(self._related_seminars)
+        return context
+
+    def _related_seminars(self):
         # A revision (a preview, a draft under review) holds them in memory, not as a query.
         seminars = self._meta.get_field("related_seminars").related_model.objects.filter(
             pk__in=[seminar.pk for seminar in self.related_seminars.all()]
         )
-        context["related_seminars"] = list(
+        return list(
             seminars.live()
             .filter(content_cache.public_q())
             .select_related("host_city")
             .order_by("-start")
         )
-        return context
 
 
 class Stakeholder(TranslatableMixin, Orderable):

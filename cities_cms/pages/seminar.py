@@ -24,7 +24,7 @@ from ..extensions import page_context, serve_page_view
 from ..fields import LanguagesField, TimeZoneField
 from ..translation.fields import synchronised, synchronised_overridable
 from .filters import SeminarFilterSet
-from .mixins import AbstractListingPage, SummaryMixin, tabbed
+from .mixins import AbstractListingPage, LazyList, SummaryMixin, tabbed
 from .received import LOCAL, PARTNERS, filter_source, received_seminar, with_origin
 
 
@@ -302,22 +302,26 @@ class SeminarPage(RoutablePageMixin, AbstractSeminarPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["themes"] = list(self.themes.all())
-        # A revision (a preview, a draft under review) holds them in memory, not as a query.
-        # Ids only (a city page is a heavy object), then the live, public ones without their
-        # StreamFields: the page shows their names and links.
-        cities = self._meta.get_field("participating_cities").related_model.objects.filter(
-            pk__in=list(self.participating_cities.values_list("pk", flat=True))
-        )
-        context["participating_cities"] = list(
-            cities.live().filter(content_cache.public_q()).defer_streamfields().order_by("title")
-        )
+        # Shown only in the part rendered once per content generation (the template).
+        context["themes"] = LazyList(lambda: list(self.themes.all()))
+        context["participating_cities"] = LazyList(self._participating_cities)
         # A seminar received from a partner's site: who shared it, where to register.
         context["received"] = received_seminar(self)
         if context["received"] is None:
             # Registration's box, when that app is installed (cities_cms.extensions).
             context.update(page_context("seminar", self, request))
         return context
+
+    def _participating_cities(self):
+        # A revision (a preview, a draft under review) holds them in memory, not as a query.
+        # Ids only (a city page is a heavy object), then the live, public ones without their
+        # StreamFields: the page shows their names and links.
+        cities = self._meta.get_field("participating_cities").related_model.objects.filter(
+            pk__in=list(self.participating_cities.values_list("pk", flat=True))
+        )
+        return list(
+            cities.live().filter(content_cache.public_q()).defer_streamfields().order_by("title")
+        )
 
     @path("ics/", name="ics")
     def ics(self, request):
