@@ -2,8 +2,15 @@
 
 Every address goes through the same WSGI handler and middleware in one process (Django's
 test client); bench/serving.py measures them with the page cache off and on.
+
+The parts of pages shared by every visitor ({% shared_fragment %}: header, menu, footer,
+cards, pages of results, the pages' own content) are rendered once per content generation,
+so the measured requests find them rendered (warm). ``BENCH_FRAGMENTS=cold`` renders them on
+every request instead, as the first request after a change of content does.
 """
 
+import contextlib
+import os
 import time
 
 from django.db import connection
@@ -39,7 +46,27 @@ def add_practice_models(count):
     return PracticeModelPage.objects.child_of(index).count()
 
 
+@contextlib.contextmanager
+def _fragments():
+    if os.environ.get("BENCH_FRAGMENTS") != "cold":
+        yield
+        return
+    from cities_cms import content_cache
+
+    shared = content_cache.fragment
+    content_cache.fragment = lambda name, vary, render: render()
+    try:
+        yield
+    finally:
+        content_cache.fragment = shared
+
+
 def measure(client, url, seconds):
+    with _fragments():
+        return _measure(client, url, seconds)
+
+
+def _measure(client, url, seconds):
     response = client.get(url)  # warm caches and check it works
     if response.status_code != 200:
         raise RuntimeError(f"{url} answered {response.status_code}")
