@@ -354,6 +354,9 @@ def test_results_are_presented_from_their_own_tables(client, tree):
     tables = [q["sql"].split(" FROM ", 1)[1].split()[0] for q in queries.captured_queries]
     assert sorted(tables) == ['"cities_cms_practicemodelpage"', '"cities_cms_seminarpage"']
     assert items == without_types
+    # Only what a card shows is read: no StreamField or JSON column is decoded.
+    for query in queries.captured_queries:
+        assert '"body"' not in query["sql"] and '"agenda"' not in query["sql"]
 
 
 def test_facet_filters_narrow_the_results(client, tree):
@@ -383,6 +386,22 @@ def test_selected_facet_links_remove_the_filter(client, tree):
     body = get(client, q="housing", status="pilot").content.decode()
     assert 'href="?q=housing"' in body
     assert "Remove filter:" in body
+
+
+def test_facet_links_toggle_one_value_and_keep_the_others(client, tree):
+    response = get(client, q="housing", status=["pilot", "evaluated"], type="practice_model")
+    values = {(f.name, v.value): v.url for f in response.context["facets"] for v in f.values}
+    # A selected value is removed, an unselected one added at the end of its parameter; the
+    # other parameters stay, in their order, and the page number goes.
+    assert values[("status", "pilot")] == "?q=housing&status=evaluated&type=practice_model"
+    assert values[("type", "practice_model")] == "?q=housing&status=pilot&status=evaluated"
+    assert values[("city", "poznan")] == (
+        "?q=housing&status=pilot&status=evaluated&type=practice_model&city=poznan"
+    )
+    paged = get(client, q="Poznań western", page="1")
+    links = [v.url for f in paged.context["facets"] for v in f.values]
+    assert "?q=Pozna%C5%84+western&type=city" in links
+    assert not any("page=" in link for link in links)
 
 
 def count_queries(client, **params):
@@ -556,6 +575,35 @@ def test_autocomplete_bad_input(client, tree, query):
 
 def test_autocomplete_too_long_is_400(client, tree):
     assert client.get("/search/suggest/", {"q": "x" * 10_000}).status_code == 400
+
+
+def test_autocomplete_ranks_in_one_statement_as_the_backend(client, tree, settings):
+    # The suggestions' ids come from one statement over the matches joined to the scope, in
+    # the backend's order of relevance; then one query per page type reads the pages.
+    from wagtail.models import Locale
+
+    from cities_cms.search.service import SiteSearch
+
+    settings.CITIES_CMS_SEARCH_AUTOCOMPLETE_LIMIT = 4
+    settings.CITIES_CMS_PAGE_CACHE = False  # the queries of the endpoint itself
+    for i in range(6):
+        make_practice_model(tree.practices, title=f"Zeppelin {'zeppelin ' * (i % 3)}{i}", fast=True)
+    make_seminar(tree.seminars, title="Zeppelin seminar", start=timezone.now())
+    search = SiteSearch(Locale.objects.get(language_code="en"), {"q": "zeppe"})
+    expected = [
+        page.pk for page in search.backend.autocomplete("zeppe", search.scope(), operator="and")
+    ]
+    ids, content_types = search.suggestions(20)
+    assert ids == expected and len(ids) == 7
+    assert content_types == {pk: Page.objects.get(pk=pk).content_type_id for pk in ids}
+    assert search.suggestions(4)[0] == expected[:4]
+    client.get("/search/suggest/", {"q": "zeppe"})  # warm caches
+    with CaptureQueriesContext(connection) as queries:
+        data = client.get("/search/suggest/", {"q": "zeppe"}).json()
+    titles_ = [Page.objects.get(pk=pk).title for pk in expected[:4]]
+    assert [s["title"] for s in data["suggestions"]] == titles_
+    types = {content_types[pk] for pk in expected[:4]}
+    assert len(queries) == 1 + len(types)
 
 
 def test_autocomplete_hides_drafts_and_private_pages(client, tree):

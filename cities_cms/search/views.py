@@ -6,6 +6,8 @@ that is not a number of an existing page gives a 404. Only words of the query ar
 (see ``cities_cms.search.text.query_terms``).
 """
 
+from urllib.parse import urlencode
+
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import render
@@ -20,6 +22,7 @@ from wagtail.models import Locale
 
 from .. import content_cache
 from ..conf import settings
+from ..pages.themes import theme_urls
 from .forms import SearchForm
 from .present import present
 from .service import FACETS, SiteSearch, Vocabulary
@@ -36,31 +39,61 @@ def _clean_query_dict(get):
     return data
 
 
-def _toggle_url(data, name, value):
-    query = data.copy()
-    query.pop("page", None)
-    values = query.getlist(name)
-    query.setlist(name, [v for v in values if v != value] if value in values else [*values, value])
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
+class _Toggles:
+    """The links that add a facet value to the search or remove it: the request's parameters
+    (without the page number) with that value toggled.
+
+    The same query string as ``QueryDict.urlencode`` of the toggled copy, whose parameters
+    other than the facet's are encoded once for all the values of the facets.
+    """
+
+    def __init__(self, data):
+        self.encoding = data.encoding
+        self.lists = {key: values for key, values in data.lists() if key != "page"}
+        self.encoded = {
+            key: [self._encode(key, value) for value in values]
+            for key, values in self.lists.items()
+        }
+
+    def _encode(self, key, value):
+        return urlencode({key.encode(self.encoding): str(value).encode(self.encoding)})
+
+    def url(self, name, value):
+        values = self.lists.get(name, [])
+        toggled = [v for v in values if v != value] if value in values else [*values, value]
+        pieces = []
+        for key, encoded in self.encoded.items():
+            pieces += encoded if key != name else [self._encode(name, v) for v in toggled]
+        if name not in self.encoded:
+            pieces += [self._encode(name, v) for v in toggled]
+        return "?" + "&".join(pieces)
 
 
-def _prepare_facets(facets, data):
+def _prepare_facets(facets, data, theme_pages):
     """What the template shows of each facet value, computed here once rather than by tags.
 
     Its link that adds or removes it, its checkbox's id, its count and the count for screen
-    readers (the text of ``{% blocktranslate count %}``, whose message it uses).
+    readers (the text of ``{% blocktranslate count %}``, whose message it uses), each count's
+    texts computed once, and a theme's page (``theme_pages``: ``{key: url}``; ``theme_url``,
+    "" for other values).
     """
+    toggles = _Toggles(data)
+    count_texts = {}
     for facet in facets:
         for number, value in enumerate(facet.values, start=1):
-            value.url = _toggle_url(data, facet.name, value.value)
+            value.url = toggles.url(facet.name, value.value)
             value.dom_id = f"cc-facet-{facet.name}-{number}"
-            count = localize(value.count)
-            value.count_text = count
-            value.count_label = mark_safe(  # noqa: S308 (a translation and digits)
-                ngettext("%(counter)s result", "%(counter)s results", value.count)
-                % {"counter": conditional_escape(count)}
-            )
+            value.theme_url = theme_pages.get(value.value, "") if facet.name == "theme" else ""
+            if value.count not in count_texts:
+                count = localize(value.count)
+                count_texts[value.count] = (
+                    count,
+                    mark_safe(  # noqa: S308 (a translation and digits)
+                        ngettext("%(counter)s result", "%(counter)s results", value.count)
+                        % {"counter": conditional_escape(count)}
+                    ),
+                )
+            value.count_text, value.count_label = count_texts[value.count]
 
 
 def _other_languages(query):
@@ -122,7 +155,7 @@ def search(request):
                 page_obj = paginator.page(number)
             except (PageNotAnInteger, EmptyPage) as exc:
                 raise Http404(gettext("There is no such page of results.")) from exc
-            _prepare_facets(facets, data)
+            _prepare_facets(facets, data, theme_urls(request, locale)[1])
             query = form.cleaned_data["q"]
             words = query_terms(query, limit=10_000)
             without_page = data.copy()

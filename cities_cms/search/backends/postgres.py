@@ -143,15 +143,14 @@ class LanguageQueryMixin:
             return self.queryset.none()
         return super().search(config, start, stop, score_field=score_field, backend=backend)
 
-
-class LanguagePostgresSearchQueryCompiler(LanguageQueryMixin, PostgresSearchQueryCompiler):
     def matches(self, config, restrict=None):
         """SQL and parameters of the matching pages: ``id, ct, score, published`` per page.
 
         For ``cities_cms.search.service``, which computes the results page and every facet
-        from this set in one statement: modelsearch's query (the scope, narrowed further by
-        the ``restrict`` condition, joined to its index entries, filtered by the ``tsquery``)
-        with the rank as a column (higher is better).
+        from this set in one statement (and the autocomplete's suggestions from it):
+        modelsearch's query (the scope, narrowed further by the ``restrict`` condition,
+        joined to its index entries, filtered by the ``tsquery``) with the rank as a column
+        (higher is better).
 
         modelsearch matches ``title || body``, which no index covers (its GIN indexes are on
         ``title`` and on ``body``): a sequential scan of every entry, and a row estimate so
@@ -172,6 +171,7 @@ class LanguagePostgresSearchQueryCompiler(LanguageQueryMixin, PostgresSearchQuer
         condition = Q(_vector_=search_query)
         if (
             self.fields is None
+            and not self.LAST_TERM_IS_PREFIX  # autocomplete: its own column
             and isinstance(self.query, PlainText)
             and self.query.operator == "and"
         ):
@@ -200,6 +200,10 @@ class LanguagePostgresSearchQueryCompiler(LanguageQueryMixin, PostgresSearchQuer
             f"q._m_published AS published FROM ({sql}) q"
         )
         return sql, params
+
+
+class LanguagePostgresSearchQueryCompiler(LanguageQueryMixin, PostgresSearchQueryCompiler):
+    pass
 
 
 class LanguagePostgresAutocompleteQueryCompiler(
