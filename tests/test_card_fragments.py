@@ -168,3 +168,21 @@ def test_a_page_of_results_follows_time_filters_and_pages(client, site_tree, mon
     # Another parameter in the address: the same results, rendered for it.
     other = client.get(url + "?when=upcoming&ref=newsletter").content.decode()
     assert "Talk 1<" in other and "Talk 2<" in other and "Talk 0<" not in other
+
+
+def test_the_filters_follow_the_content_and_the_address(client, site_tree):
+    """The filter form is shared per address: its choices follow the content at once, and
+    each address shows its own chosen values."""
+    make_practice_model(site_tree.practices, title="Food banks", status="pilot")
+    url = site_tree.practices.url
+
+    def form(html):
+        start = html.index('class="cc-filters"')
+        return html[start : html.index("</form>", start)]
+
+    assert "Gdańsk" not in form(client.get(url).content.decode())
+    make_city(site_tree.cities, title="Gdańsk")
+    assert ">Gdańsk</option>" in form(client.get(url).content.decode())
+    chosen = form(client.get(url + "?status=pilot").content.decode())
+    assert 'value="pilot" selected' in chosen
+    assert 'value="pilot" selected' not in form(client.get(url).content.decode())
