@@ -142,7 +142,7 @@ def test_a_document_that_fails_half_way_leaves_no_index_entries(remote, tree, mo
     from cities_cms.federation import importer
 
     ids = publish(remote, 2, word="Quixotic")
-    real = importer.pages._create_page
+    real = importer.pages._new_page
     calls = []
 
     def failing(clean, code, *args, **kwargs):
@@ -151,7 +151,7 @@ def test_a_document_that_fails_half_way_leaves_no_index_entries(remote, tree, mo
             raise RuntimeError("killed half-way")
         return real(clean, code, *args, **kwargs)
 
-    monkeypatch.setattr(importer.pages, "_create_page", failing)
+    monkeypatch.setattr(importer.pages, "_new_page", failing)
     result = sync_peer(remote.peer)
     assert (result.imported, result.refused) == (1, 1)
     assert not PracticeModelPage.objects.filter(translation_key=ids[1]).exists()

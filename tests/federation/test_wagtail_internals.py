@@ -250,3 +250,96 @@ def test_reference_index_and_search_backend_apis():
     with wagtail_internals.reference_index_paused():
         assert signal_handlers.reference_index_auto_update_disabled.value is True
     assert not getattr(signal_handlers.reference_index_auto_update_disabled, "value", False)
+
+
+def _reference_rows(page):
+    from wagtail.models import ReferenceIndex
+
+    return sorted(
+        ReferenceIndex.objects.filter(object_id=str(page.pk)).values_list(
+            "content_type_id",
+            "base_content_type_id",
+            "object_id",
+            "to_content_type_id",
+            "to_object_id",
+            "model_path",
+            "content_path",
+            "content_path_hash",
+        )
+    )
+
+
+def test_update_references_writes_what_create_or_update_for_object_writes(site_tree):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ReferenceIndex
+
+    from ..utils import make_image
+
+    image = make_image("Referenced")
+    pages = [
+        make_practice_model(site_tree.practices, title=f"Referencing {n}", listing_image=image)
+        for n in range(2)
+    ]
+    page_type = ContentType.objects.get_for_model(PracticeModelPage)
+    base_type = ContentType.objects.get_for_model(Page)
+    other_type = ContentType.objects.get_for_model(Locale)  # a "more specific model": kept
+
+    def with_stale_rows():
+        for page in pages:
+            ReferenceIndex.objects.filter(object_id=str(page.pk)).delete()
+            for content_type, path in ((page_type, "gone"), (other_type, "elsewhere")):
+                ReferenceIndex.objects.create(
+                    content_type=content_type,
+                    base_content_type=base_type,
+                    object_id=str(page.pk),
+                    to_content_type=base_type,
+                    to_object_id="1",
+                    model_path=path,
+                    content_path=path,
+                    content_path_hash=ReferenceIndex._get_content_path_hash(path),
+                )
+
+    with_stale_rows()
+    for page in pages:
+        ReferenceIndex.create_or_update_for_object(page)
+    by_wagtail = [_reference_rows(page) for page in pages]
+    with_stale_rows()
+    wagtail_internals.update_references(PracticeModelPage, pages)
+    ours = [_reference_rows(page) for page in pages]
+    assert ours == by_wagtail
+    assert any(row[6] == "listing_image" for row in ours[0])  # the image is referenced
+    assert [row[5] for row in ours[0] if row[0] == other_type.pk] == ["elsewhere"]
+    assert not [row for row in ours[0] if row[5] == "gone"]
+
+
+def test_child_relations_are_read_from_the_prefetch(site_tree, django_assert_num_queries):
+    page = make_practice_model(site_tree.practices, title="Prefetched")
+    names = wagtail_internals.child_relation_names(PracticeModelPage)
+    assert "stakeholders" in names
+    (fetched,) = PracticeModelPage.objects.filter(pk=page.pk).prefetch_related(*names)
+    with django_assert_num_queries(0):
+        for name in names:
+            list(getattr(fetched, name).all())
+
+
+def test_bulk_tree_relies_on_wagtails_alias_exclusions_log_and_treebeards_paths():
+    """importer/bulk_tree.py copies what CreatePageAliasAction copies, logs what Page.save
+    and the action log, and computes treebeard's paths itself (test_bulk_tree.py compares
+    the rows; this names the part of Wagtail that changed)."""
+    from wagtail.actions.create_alias import CreatePageAliasAction
+    from wagtail.log_actions import registry
+
+    from cities_cms.federation.importer import bulk_tree
+
+    action = inspect.getsource(CreatePageAliasAction._create_alias)
+    for name in bulk_tree.ALIAS_EXCLUDED:
+        assert f'"{name}"' in action, name
+    assert '"draft_title": page.title' in action
+    assert '"has_unpublished_changes": not page.live' in action
+    assert 'action="wagtail.create"' in inspect.getsource(Page.save)
+    assert registry.action_exists("wagtail.create_alias")
+    assert registry.action_exists("wagtail.create") and registry.action_exists("wagtail.publish")
+    assert Page.steplen == 4
+    assert Page._get_path("0001", 2, 1) == "00010001"
+    assert Page._str2int("000A") == 10
+    assert Page._get_path("0001", 2, Page._str2int("000Z") + 1) == "00010010"

@@ -85,7 +85,13 @@ def flush_index(pending: dict):
     objects in ``pending`` ({model: {pk}})."""
     by_model = {}
     for model, pks in pending.items():
-        for obj in model.get_indexed_objects().filter(pk__in=pks):
+        objects = model.get_indexed_objects().filter(pk__in=pks)
+        # The child objects (a page's stakeholders, comments) that the search fields and the
+        # reference index read: one query per relation, not one per object.
+        relations = wagtail_internals.child_relation_names(model)
+        if relations:
+            objects = objects.prefetch_related(*relations)
+        for obj in objects:
             indexed = obj.get_indexed_instance()
             if indexed is not None:
                 by_model.setdefault(type(indexed), []).append(indexed)

@@ -22,7 +22,7 @@ from ...snippets import Theme
 from .. import media as media_module
 from ..schema import RICH_TEXT_FIELDS, STREAM_FIELDS, ProtocolError
 from ..validate import CleanDocument
-from . import wagtail_internals
+from . import bulk_tree, wagtail_internals
 from .blocks import BlockImporter
 from .indexing import _deferred_add
 
@@ -86,11 +86,37 @@ class ImportCache:
         self._themes = {}  # (keys, locale pk) -> [Theme]
         self._cities = {}  # (name, country, locale pk) -> CityPage | None
         self._collection = None
+        self._synchronised = None
+        self._translations = {}  # parent pk -> {locale pk: its translation (specific)}
 
     def reset(self):
         self._roots = {}
         self._parents = {}
         self._collection = None
+        self._translations = {}
+
+    def synchronised(self) -> dict:
+        """{locale pk synchronised from: {locale pk}} (wagtail-localize's LocaleSynchronization)."""
+        if self._synchronised is None:
+            self._synchronised = {}
+            try:
+                from wagtail_localize.models import LocaleSynchronization
+            except ImportError:  # pragma: no cover - wagtail-localize is a dependency
+                return self._synchronised
+            for sync_from, locale_id in LocaleSynchronization.objects.values_list(
+                "sync_from_id", "locale_id"
+            ):
+                self._synchronised.setdefault(sync_from, set()).add(locale_id)
+        return self._synchronised
+
+    def translations_of(self, page) -> dict:
+        """{locale pk: ``page`` or its translation there (specific)} that exist now."""
+        if page.pk not in self._translations:
+            self._translations[page.pk] = {
+                p.locale_id: p
+                for p in Page.objects.filter(translation_key=page.translation_key).specific()
+            }
+        return self._translations[page.pk]
 
     def locales(self) -> dict:
         if self._locales is None:
@@ -109,6 +135,7 @@ class ImportCache:
             self._roots[model] = copy_type.index()
         if (model, locale.pk) not in self._parents:
             self._parents[model, locale.pk] = parent_in(self._roots[model], locale)
+            self._translations = {}  # parent_in may have made the parent's translation
         return self._parents[model, locale.pk]
 
     def themes(self, keys, locale):
@@ -240,11 +267,8 @@ def _store_images(clean, downloaded, cache):
     return {item["ref"]: images_by_hash[item["sha256"]] for item in clean.media}
 
 
-def _create_page(clean, code, locale, parent, images, warnings, cache, now, copy_type=None):
-    """A new live copy in one locale with a single revision, as Wagtail's create-then-publish
-    leaves it, in one insert and one update instead of three saves
-    (wagtail_internals.create_live_page). Its ``page_published`` is sent by
-    :func:`_apply_document` once the document's pages and aliases all exist."""
+def _new_page(clean, code, locale, parent, images, warnings, cache, copy_type=None):
+    """A new copy in one locale, filled and cleaned, not saved yet (see _create_pages)."""
     copy_type = copy_type or PRACTICE_MODELS
     page = copy_type.model(
         locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
@@ -253,36 +277,56 @@ def _create_page(clean, code, locale, parent, images, warnings, cache, now, copy
     page.slug = _slug(parent, clean.locales[code])
     page.draft_title = page.title
     page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(copy_type.model))
-    revision = wagtail_internals.create_live_page(parent, page, now)
-    # The page's search and reference index entries follow at the end of the document
-    # (deferred_indexing): the update that made it live sent no signal.
-    _deferred_add(page)
-    return page, revision
+    return page
 
 
-def _sync_aliases(page):
+def _create_pages(items, now):
+    """New live copies (``(parent, page)`` from _new_page) with a single revision each, as
+    Wagtail's create-then-publish leaves them, all in one go (bulk_tree.create_live_pages).
+    Their ``page_published`` is sent by :func:`_apply_document` once the document's pages
+    and aliases all exist. Returns [(page, revision)]."""
+    revisions = bulk_tree.create_live_pages(items, now)
+    for _parent, page in items:
+        # Search and reference index entries follow at the end of the document or feed page
+        # (deferred_indexing).
+        _deferred_add(page)
+    return [(page, revision) for (_parent, page), revision in zip(items, revisions, strict=True)]
+
+
+def _sync_aliases(page, cache=None, parent=None):
     """Aliases in the locales synchronised from ``page``'s locale (wagtail-localize's
-    synctree does the same when an editor creates a page). Returns them, in creation order."""
+    synctree does the same when an editor creates a page), all of one source's at once
+    (bulk_tree.py) where Wagtail's would be the same. ``parent``: ``page``'s parent if known.
+    Returns them, in creation order."""
+    cache = cache or ImportCache()
+    synced = cache.synchronised()
     created = []
-    try:
-        from wagtail_localize.models import LocaleSynchronization
-    except ImportError:  # pragma: no cover - wagtail-localize is a dependency
-        return created
-    pending = [page]
+    pending = [(page, parent)]
     while pending:
-        source = pending.pop()
-        for locale in Locale.objects.filter(
-            pk__in=LocaleSynchronization.objects.filter(sync_from_id=source.locale_id).values(
-                "locale_id"
-            )
-        ):
-            if Page.objects.filter(translation_key=source.translation_key, locale=locale).exists():
-                continue
-            if source.get_parent().get_translation_or_none(locale) is None:
-                continue
-            alias = wagtail_internals.create_alias(source, locale)
-            created.append(alias)
-            pending.append(alias)
+        source, source_parent = pending.pop()
+        locale_ids = synced.get(source.locale_id, set())
+        if not locale_ids:
+            continue
+        wanted = locale_ids - set(
+            Page.objects.filter(
+                translation_key=source.translation_key, locale_id__in=locale_ids
+            ).values_list("locale_id", flat=True)
+        )
+        if not wanted:
+            continue
+        parents = cache.translations_of(source_parent or source.get_parent())
+        # In the locales' own order, as synctree's Locale query gives them.
+        targets = [
+            (locale, parents[locale.pk])
+            for locale in cache.locales().values()
+            if locale.pk in wanted and locale.pk in parents
+        ]
+        if bulk_tree.bulk_supported(source):
+            aliases = bulk_tree.create_aliases(source, targets)
+        else:
+            aliases = [wagtail_internals.create_alias(source, locale) for locale, _p in targets]
+        created.extend(aliases)
+        pending.extend((alias, parents[alias.locale_id]) for alias in reversed(aliases))
     return created
 
 
@@ -300,24 +344,15 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache, copy_ty
             "locale"
         )
     }
-    created = []  # (page, revision) in creation order
+    new = []  # (parent, page) in creation order
     now = timezone.now()
     for code in order:
         locale = locales[code]
         page = existing.get(locale.pk)
         if page is None:
-            created.append(
-                _create_page(
-                    clean,
-                    code,
-                    locale,
-                    cache.parent_in(locale, copy_type),
-                    images,
-                    warnings,
-                    cache,
-                    now,
-                    copy_type,
-                )
+            parent = cache.parent_in(locale, copy_type)
+            new.append(
+                (parent, _new_page(clean, code, locale, parent, images, warnings, cache, copy_type))
             )
             continue
         else:
@@ -328,11 +363,12 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache, copy_ty
             page.slug = _slug(page.get_parent(), clean.locales[code], page.pk)
             page.full_clean()
         _publish(page)
+    created = _create_pages(new, now) if new else []  # (page, revision)
     # A locale the new version no longer has: its page goes offline (not a tombstone).
     for page in existing.values():
         if page.locale.language_code not in clean.locales and not page.alias_of_id and page.live:
             page.unpublish(log_action=False)
-    aliases = _sync_aliases(created[0][0]) if created and not existing else []
+    aliases = _sync_aliases(created[0][0], cache, new[0][0]) if created and not existing else []
     # What Wagtail's publish of each new page would have sent (its aliases follow the page
     # they are aliases of); updated pages went through ``revision.publish()``, which sent it.
     for page, revision in created:
