@@ -155,7 +155,9 @@ def search(request):
                 page_obj = paginator.page(number)
             except (PageNotAnInteger, EmptyPage) as exc:
                 raise Http404(gettext("There is no such page of results.")) from exc
-            _prepare_facets(facets, data, theme_urls(request, locale)[1])
+            themes = next((f for f in facets if f.name == "theme"), None)
+            theme_pages = theme_urls(request, locale)[1] if themes and themes.values else {}
+            _prepare_facets(facets, data, theme_pages)
             query = form.cleaned_data["q"]
             words = query_terms(query, limit=10_000)
             without_page = data.copy()
