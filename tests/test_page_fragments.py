@@ -129,3 +129,17 @@ def test_private_pages_share_no_part(site_tree):
     public = Page.objects.get(pk=site_tree.cities.pk)
     assert template.render({"request": request, "page": public, "value": "one"}) == "one"
     assert template.render({"request": request, "page": public, "value": "two"}) == "one"
+
+
+def test_a_shared_part_with_a_video_lets_its_player_in_on_every_request(client, site_tree):
+    """The Content-Security-Policy that a video in a page's body asks for comes with the part,
+    whether it is rendered or found rendered."""
+    model = make_practice_model(
+        site_tree.practices,
+        title="With a film",
+        body=[("embed", {"url": "https://vimeo.com/76979871", "title": "Film"})],
+    )
+    for _request in range(2):
+        response = client.get(model.url)
+        assert "https://player.vimeo.com" in response["Content-Security-Policy"]
+    assert "https://player.vimeo.com" not in client.get("/")["Content-Security-Policy"]

@@ -7,6 +7,7 @@ from django.utils.translation import get_language
 
 from .. import content_cache
 from ..absolute_urls import request_site
+from ..csp import allow_frame, frames_allowed
 from . import context_locale
 
 register = template.Library()
@@ -60,15 +61,27 @@ class SharedFragmentNode(template.Node):
         rendered = []
 
         def render():
+            before = set(frames_allowed(request))
             html = self.nodelist.render(context)
             rendered.append(html)
-            return html if _same_for_everyone(html) else None
+            if not _same_for_everyone(html):
+                return None
+            # What the part asked of the response (the players its videos need in the
+            # Content-Security-Policy) is kept with it and asked again on each request.
+            return html, tuple(sorted(set(frames_allowed(request)) - before))
 
         # None is stored for a part that cannot be shared: it is rendered on every request.
-        html = content_cache.fragment(str(self.name.resolve(context)), vary, render)
+        shared = content_cache.fragment(str(self.name.resolve(context)), vary, render)
         if rendered:
             return rendered[0]
-        return html if html is not None else self.nodelist.render(context)
+        if shared is None:
+            return self.nodelist.render(context)
+        if isinstance(shared, str):  # stored by an earlier version, within this generation
+            return shared
+        html, frames = shared
+        for origin in frames:
+            allow_frame(request, origin)
+        return html
 
 
 def _private(context):
