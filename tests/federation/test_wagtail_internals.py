@@ -339,7 +339,7 @@ def test_bulk_tree_relies_on_wagtails_alias_exclusions_log_and_treebeards_paths(
     assert 'action="wagtail.create"' in inspect.getsource(Page.save)
     assert registry.action_exists("wagtail.create_alias")
     assert registry.action_exists("wagtail.create") and registry.action_exists("wagtail.publish")
-    assert Page.steplen == 4
+    assert Page.steplen == 4 and Page.alphabet == "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     assert Page._get_path("0001", 2, 1) == "00010001"
     assert Page._str2int("000A") == 10
     assert Page._get_path("0001", 2, Page._str2int("000Z") + 1) == "00010010"

@@ -36,8 +36,7 @@ import logging
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connections, router, transaction
-from django.db.models import F, Max, Q
-from django.db.models.functions import Substr
+from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.utils import timezone
 from modelcluster.fields import ParentalManyToManyField
@@ -78,48 +77,63 @@ def bulk_supported(source) -> bool:
     return not source.view_restrictions.exists()
 
 
-def _free_slugs(parents, requested):
-    """``find_available_slug(parent, requested)`` for every parent, in one query."""
-    taken = {parent.pk: set() for parent in parents}
-    by_prefix = {parent.path: parent.pk for parent in parents}
-    query = Q()
-    for parent in parents:
-        query |= Q(path__startswith=parent.path, depth=parent.depth + 1)
-    rows = Page.objects.filter(query, slug__startswith=requested).values_list("path", "slug")
-    for path, slug in rows:
-        taken[by_prefix[path[: -Page.steplen]]].add(slug)
+def _slug_taken(requested, using):
+    """The slugs ``find_available_slug`` would compare with ``requested`` (itself and
+    ``requested-N``), with the paths of their pages, in one query of the slug index.
+
+    On SQLite ``LIKE ... ESCAPE`` (Django's ``startswith``) scans the whole page table (10 ms
+    at 10,000 pages); its BINARY collation makes the range ``requested-`` .. ``requested.``
+    exact and indexed. PostgreSQL's ``startswith`` uses the ``_like`` index Django makes."""
+    if connections[using].vendor == "sqlite":
+        prefixed = Q(slug__gte=requested + "-", slug__lt=requested + ".")
+    else:
+        prefixed = Q(slug__startswith=requested + "-")
+    return (
+        Page.objects.using(using).filter(Q(slug=requested) | prefixed).values_list("path", "slug")
+    )
+
+
+def free_slugs(pairs, using="default"):
+    """``find_available_slug(parent, requested)`` for each ``(parent, requested)``: {parent pk:
+    slug}, one query per requested slug."""
+    taken = {parent.pk: set() for parent, _requested in pairs}
+    by_requested = {}
+    for parent, requested in pairs:
+        by_requested.setdefault(requested, {})[parent.path] = parent.pk
+    for requested, by_path in by_requested.items():
+        for path, slug in _slug_taken(requested, using):
+            parent_pk = by_path.get(path[: -Page.steplen])
+            if parent_pk is not None:
+                taken[parent_pk].add(slug)
     free = {}
-    for pk, slugs in taken.items():
+    for parent, requested in pairs:
         slug, number = requested, 1
-        while slug in slugs:
+        while slug in taken[parent.pk]:
             slug = f"{requested}-{number}"
             number += 1
-        free[pk] = slug
+        free[parent.pk] = slug
     return free
 
 
-def _last_children(parents):
-    """{parent pk: the path of its last child or None}, one query per depth."""
-    last = {parent.pk: None for parent in parents}
-    by_depth = {}
-    for parent in parents:
-        by_depth.setdefault(parent.depth, []).append(parent)
-    for depth, group in by_depth.items():
-        by_path = {parent.path: parent.pk for parent in group}
-        length = len(group[0].path)
-        query = Q()
-        for parent in group:
-            query |= Q(path__startswith=parent.path)
-        rows = (
-            Page.objects.filter(query, depth=depth + 1)
-            .annotate(parent_path=Substr("path", 1, length))
-            .values("parent_path")
-            .annotate(last=Max("path"))
-            .values_list("parent_path", "last")
-        )
-        for parent_path, path in rows:
-            last[by_path[parent_path]] = path
-    return last
+def _last_children(parents, using="default"):
+    """{parent pk: the path of its last child or None}, in one query: for each parent the
+    largest path at the children's depth between ``path+0000`` and ``path+ZZZZ`` (an index
+    range; ``startswith`` would scan the table on SQLite)."""
+    unique = list({parent.pk: parent for parent in parents}.values())
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(Page._meta.db_table)
+    path, depth = quote("path"), quote("depth")
+    top = Page.alphabet[-1] * Page.steplen
+    low = Page.alphabet[0] * Page.steplen
+    part = f"(SELECT MAX({path}) FROM {table} WHERE {depth} = %s AND {path} BETWEEN %s AND %s)"  # noqa: S608 (names from _meta)
+    params = []
+    for parent in unique:
+        params += [parent.depth + 1, parent.path + low, parent.path + top]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([part] * len(unique)), params)
+        row = cursor.fetchone()
+    return {parent.pk: last for parent, last in zip(unique, row, strict=True)}
 
 
 def _next_path(parent, last_path):
@@ -320,7 +334,7 @@ def create_live_pages(items, now, *, user=None):
     model = type(pages[0])
     using = router.db_for_write(Page, instance=pages[0])
     with transaction.atomic(using=using):
-        last = _last_children(parents)
+        last = _last_children(parents, using)
         for parent, page in items:
             page.depth = parent.depth + 1
             page.path = _next_path(parent, last[parent.pk])
@@ -442,8 +456,8 @@ def create_aliases(source, targets, *, user=None):
     using = router.db_for_write(Page, instance=source)
     parents = [parent for _locale, parent in targets]
     with transaction.atomic(using=using):
-        slugs = _free_slugs(parents, source.slug)
-        last = _last_children(parents)
+        slugs = free_slugs([(parent, source.slug) for parent in parents], using)
+        last = _last_children(parents, using)
         copied = {f.attname: getattr(source, f.attname) for f in _copied_fields(model)}
         # The parental many-to-many values travel in the constructor in Wagtail's _copy; here
         # they are copied as rows below.

@@ -242,6 +242,12 @@ def _slug(parent, data, page_id=None):
     return find_available_slug(parent, requested, ignore_page_id=page_id)
 
 
+def _new_slug(parent, data):
+    """``_slug`` for a new page, through the slug index (bulk_tree.free_slugs)."""
+    requested = slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
+    return bulk_tree.free_slugs([(parent, requested)])[parent.pk]
+
+
 def _publish(page):
     revision = page.save_revision(clean=False, log_action=False)
     revision.publish(skip_permission_checks=True)
@@ -274,7 +280,7 @@ def _new_page(clean, code, locale, parent, images, warnings, cache, copy_type=No
         locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
     )
     copy_type.fill(page, clean, code, locale, images, warnings, cache)
-    page.slug = _slug(parent, clean.locales[code])
+    page.slug = _new_slug(parent, clean.locales[code])
     page.draft_title = page.title
     page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(copy_type.model))
     return page
