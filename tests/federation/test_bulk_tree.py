@@ -7,8 +7,8 @@ aliased by Wagtail and one by bulk_tree."""
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.db.models.signals import m2m_changed, post_save
-from modelsearch.backends.database.sqlite.sqlite import IndexEntry
 from wagtail.models import Locale, Page, PageLogEntry, ReferenceIndex, Revision
 from wagtail.signals import copy_for_translation_done
 
@@ -128,6 +128,8 @@ def _describe(alias, source, logged_after):
         for r in ReferenceIndex.get_references_for_object(alias)
     )
     revisions = Revision.page_revisions.filter(object_id=str(alias.pk)).count()
+    # the search backend's own entries (SQLite's or PostgreSQL's IndexEntry model)
+    index_entries = apps.get_model("wagtailsearch", "IndexEntry").objects
     return {
         "row": row,
         "stakeholders": children,
@@ -137,7 +139,7 @@ def _describe(alias, source, logged_after):
         "revisions": revisions,
         "search": [
             (e["content_type_id"], e["title"], e["body"])
-            for e in IndexEntry.objects.filter(object_id=str(alias.pk)).values(
+            for e in index_entries.filter(object_id=str(alias.pk)).values(
                 "content_type_id", "title", "body"
             )
         ],
