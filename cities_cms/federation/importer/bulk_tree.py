@@ -136,12 +136,28 @@ def _last_children(parents, using="default"):
     return {parent.pk: last for parent, last in zip(unique, row, strict=True)}
 
 
-def _next_path(parent, last_path):
-    if last_path is None:
-        return Page._get_path(parent.path, parent.depth + 1, 1)
-    return Page._get_path(
-        parent.path, parent.depth + 1, Page._str2int(last_path[-Page.steplen :]) + 1
-    )
+def _place(page, parent, last):
+    """Give ``page`` the next position under ``parent`` (treebeard's path, depth, url_path) as
+    ``add_child`` would; ``last`` maps parent ids to their last child's path, and is updated."""
+    last_path = last[parent.pk]
+    step = Page._str2int(last_path[-Page.steplen :]) + 1 if last_path else 1
+    page.depth = parent.depth + 1
+    page.path = last[parent.pk] = Page._get_path(parent.path, page.depth, step)
+    page.numchild = 0
+    page.url_path = parent.url_path + page.slug + "/"
+
+
+def _send_created(instances, using):
+    """``post_save`` (created) for rows inserted in bulk, as ``Model.save`` sends it."""
+    for instance in instances:
+        post_save.send(
+            type(instance),
+            instance=instance,
+            created=True,
+            raw=False,
+            using=using,
+            update_fields=None,
+        )
 
 
 @functools.cache
@@ -336,11 +352,7 @@ def create_live_pages(items, now, *, user=None):
     with transaction.atomic(using=using):
         last = _last_children(parents, using)
         for parent, page in items:
-            page.depth = parent.depth + 1
-            page.path = _next_path(parent, last[parent.pk])
-            last[parent.pk] = page.path
-            page.numchild = 0
-            page.url_path = parent.url_path + page.slug + "/"
+            _place(page, parent, last)
             page.draft_title = page.draft_title or page.title
             page.live, page.has_unpublished_changes = True, False
             page.first_published_at = page.last_published_at = now
@@ -350,20 +362,8 @@ def create_live_pages(items, now, *, user=None):
             pre_save.send(model, instance=page, raw=False, using=using, update_fields=None)
         _insert_rows(model, pages, using)
         _add_numchild(parents, using)
-        children = _insert_children(held, values, using)
-        for child in children:
-            post_save.send(
-                type(child),
-                instance=child,
-                created=True,
-                raw=False,
-                using=using,
-                update_fields=None,
-            )
-        for page in pages:
-            post_save.send(
-                model, instance=page, created=True, raw=False, using=using, update_fields=None
-            )
+        _send_created(_insert_children(held, values, using), using)
+        _send_created(pages, using)
         _send_m2m(values, using)
         base_type = pages[0].get_base_content_type()
         revisions = [
@@ -383,14 +383,7 @@ def create_live_pages(items, now, *, user=None):
         Revision.objects.using(using).bulk_create(revisions)
         for revision in revisions:
             revision._state.adding, revision._state.db = False, using
-            post_save.send(
-                Revision,
-                instance=revision,
-                created=True,
-                raw=False,
-                using=using,
-                update_fields=None,
-            )
+        _send_created(revisions, using)
         for page, revision in zip(pages, revisions, strict=True):
             page.live_revision = page.latest_revision = revision
             page.latest_revision_created_at = revision.created_at
@@ -470,30 +463,14 @@ def create_aliases(source, targets, *, user=None):
             alias.latest_revision_id = None
             alias.slug = slugs[parent.pk]
             alias.locale_id = locale.pk
-            alias.depth = parent.depth + 1
-            alias.path = _next_path(parent, last[parent.pk])
-            last[parent.pk] = alias.path
-            alias.numchild = 0
-            alias.url_path = parent.url_path + alias.slug + "/"
+            _place(alias, parent, last)
             aliases.append(alias)
         for alias in aliases:
             pre_save.send(model, instance=alias, raw=False, using=using, update_fields=None)
         _insert_rows(model, aliases, using)
         _add_numchild(parents, using)
-        children = _copy_children(source, aliases, using)
-        for child in children:
-            post_save.send(
-                type(child),
-                instance=child,
-                created=True,
-                raw=False,
-                using=using,
-                update_fields=None,
-            )
-        for alias in aliases:
-            post_save.send(
-                model, instance=alias, created=True, raw=False, using=using, update_fields=None
-            )
+        _send_created(_copy_children(source, aliases, using), using)
+        _send_created(aliases, using)
         for field, alias, values in _copy_many_to_many(source, aliases, using):
             through = field.remote_field.through
             for action in ("pre_add", "post_add"):
