@@ -667,3 +667,23 @@ def test_autocomplete_says_how_many_in_the_languages_plural_forms(client, tree):
     for number, page in enumerate(pages[:3]):
         translate(page, "pl", title=f"Sterowiec {number}")
     assert client.get("/pl/search/suggest/", {"q": "sterow"}).json()["summary"] == "3 sugestie"
+
+
+def test_answers_follow_the_search_index_not_the_page_cache(client, tree):
+    """The page cache (on, as in the reference site) keeps no search answer: the task worker
+    indexes a published page after its publication started a new content generation, so an
+    answer cached in between would miss the page until the entry expired."""
+    from wagtail.search.backends import get_search_backend
+
+    backend = get_search_backend()
+    page = make_practice_model(tree.practices, title="Floating gardens", summary="Barges.")
+    backend.delete(page)  # published, not indexed yet (the worker has not run)
+    first = get(client, q="gardens")
+    assert titles(first) == []
+    assert first["X-Cities-Cache"] == "SKIP"
+    assert "no-cache" in first["Cache-Control"]
+    backend.add(page)  # the worker indexes it: no new content generation
+    assert titles(get(client, q="gardens")) == ["Floating gardens"]
+    suggestions = client.get("/search/suggest/", {"q": "float"})
+    assert suggestions.status_code == 200
+    assert suggestions["X-Cities-Cache"] == "SKIP"

@@ -4,6 +4,10 @@ Bad input never reaches a backend: a query longer than ``CITIES_CMS_SEARCH_MAX_Q
 or an unknown facet value gives a 400 with the form's message and no results; a page number
 that is not a number of an existing page gives a 404. Only words of the query are searched
 (see ``cities_cms.search.text.query_terms``).
+
+Neither is kept by the page cache (``Cache-Control: no-cache``): the search index is updated by
+the task worker after a page is published, so an answer cached in between would miss that page
+until the entry expired, and every query string would be an entry of its own.
 """
 
 from urllib.parse import urlencode
@@ -17,6 +21,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.models import Locale
 
@@ -117,6 +122,7 @@ def _active_locale():
 
 
 @require_safe
+@cache_control(no_cache=True)
 def search(request):
     locale = _active_locale()
     data = _clean_query_dict(request.GET)
@@ -192,6 +198,7 @@ def search(request):
 
 
 @require_safe
+@cache_control(no_cache=True)
 def autocomplete(request):
     """Suggestions for what a visitor is typing: ``{"suggestions": [{title, url, kind}]}``.
 
