@@ -17,8 +17,10 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
 from icalendar import Calendar, Event, vText
 
+from . import content_cache
 from .absolute_urls import hostname
 from .conf import settings
 from .pages.received import origin_host, with_origin
@@ -102,8 +104,30 @@ def build_calendar(seminars, request, name):
     return calendar
 
 
-def calendar_response(seminars, request, name, filename):
-    calendar = build_calendar(seminars, request, name)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+def calendar_response(seminars, request, name, filename, *, page=None, vary=()):
+    """The calendar as an ``.ics`` file.
+
+    ``page``: the page whose calendar this is, when its seminars are the same for every visitor
+    (live and public ones). The file of a public page is then built once per content
+    generation (``content_cache.fragment``) for each host, scheme and interface language and
+    the given ``vary`` (what else chose the seminars), like the pages' shared parts; a private
+    page's calendar is built on every request.
+    """
+
+    def render():
+        return build_calendar(seminars, request, name).to_ical()
+
+    if page is None or content_cache.is_restricted(page):
+        body = render()
+    else:
+        vary = (
+            page.pk,
+            vary,
+            get_language(),
+            request.scheme,
+            request.get_host(),
+        )
+        body = content_cache.fragment("calendar", vary, render)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(False, filename)
     return response

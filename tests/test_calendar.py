@@ -237,3 +237,39 @@ def test_alias_of_an_unpublished_seminar_has_no_calendar(client, calendar_site):
     assert client.get(feed_url(alias)).status_code == 404
     index = seminar.get_parent().get_translation(alias.locale).specific
     assert "Monitoring change" not in events_by_summary(get_calendar(client, feed_url(index)))
+
+
+def test_calendars_follow_an_edit_on_the_very_next_request(client, calendar_site):
+    """The index's and a city's files are built once per content generation: an editor's
+    change shows in both at once, as it does on the pages."""
+    index_url = calendar_site.seminars.url + "ics/"
+    city_url = calendar_site.daugavpils.url + "ics/"
+    for url in (index_url, city_url):
+        assert str(events_by_summary(get_calendar(client, url))["Monitoring change"]["STATUS"]) == (
+            "CONFIRMED"
+        )
+
+    seminar = calendar_site.riga_seminar
+    seminar.status = "cancelled"
+    seminar.save_revision().publish()
+    for url in (index_url, city_url):
+        events = events_by_summary(get_calendar(client, url))
+        assert str(events["Monitoring change"]["STATUS"]) == "CANCELLED"
+
+    calendar_site.lisbon_webinar.unpublish()
+    for url in (index_url, city_url):
+        assert sorted(events_by_summary(get_calendar(client, url))) == ["Monitoring change"]
+
+
+def test_index_calendar_parts_are_kept_apart(client, calendar_site):
+    """The partners' part, asked first, is not what the whole calendar answers after it."""
+    url = calendar_site.seminars.url + "ics/"
+    assert events_by_summary(get_calendar(client, url + "?source=partners")) == {}
+    assert sorted(events_by_summary(get_calendar(client, url))) == [
+        "Housing webinar",
+        "Monitoring change",
+    ]
+    assert sorted(events_by_summary(get_calendar(client, url + "?source=local"))) == [
+        "Housing webinar",
+        "Monitoring change",
+    ]

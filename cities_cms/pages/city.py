@@ -272,6 +272,7 @@ class CityPage(RoutablePageMixin, AbstractCityPage, Page):
             request,
             name=_("Seminars of %(city)s") % {"city": self.title},
             filename=f"{self.slug}-seminars.ics",
+            page=self,
         )
 
 

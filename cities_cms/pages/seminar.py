@@ -138,6 +138,8 @@ class SeminarIndexPage(AbstractSeminarIndexPage, RoutablePageMixin, Page):
             request,
             name=self.title,
             filename=f"{self.slug}.ics",
+            page=self,
+            vary=source,
         )
 
 
