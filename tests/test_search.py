@@ -19,7 +19,7 @@ from cities_cms.search.highlight import highlight
 from cities_cms.search.service import invalidate_vocabularies
 from cities_cms.search.text import fold, query_terms
 
-from .utils import make_city, make_practice_model, make_private, make_seminar, translate
+from .utils import fresh, make_city, make_practice_model, make_private, make_seminar, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +34,10 @@ def titles(response):
     return [str(item["page"].title) for item in response.context["results"]]
 
 
-@pytest.fixture
-def tree(site_tree):
-    t = site_tree
+@pytest.fixture(scope="module")
+def _search_tree(network_site):
+    """Built once for the module; each test gets fresh instances (``tree``)."""
+    t = fresh(network_site)
     t.daugavpils = make_city(
         t.cities,
         title="Daugavpils",
@@ -78,6 +79,11 @@ def tree(site_tree):
         themes=[t.themes["housing"]],
     )
     return t
+
+
+@pytest.fixture
+def tree(_search_tree, db):
+    return fresh(_search_tree)
 
 
 # Language and privacy ------------------------------------------------------------------------
