@@ -14,7 +14,15 @@ from django.utils.http import urlsafe_base64_encode
 from cities_cms.registration.models import Registration, RegistrationQuestion
 from cities_cms.registration.tokens import SALT, make_cancel_token
 
-from .utils import make_city, make_private, make_seminar, queued_tasks, run_tasks, translate
+from .utils import (
+    fresh,
+    make_city,
+    make_private,
+    make_seminar,
+    queued_tasks,
+    run_tasks,
+    translate,
+)
 
 
 def make_settings(seminar, **kw):
@@ -55,13 +63,19 @@ def _default_language_afterwards():
     translation.activate(django_settings.LANGUAGE_CODE)
 
 
-@pytest.fixture
-def reg_site(site_tree):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _reg_site(network_site):
+    """Built once for the module; each test gets fresh instances (reg_site)."""
+    tree = fresh(network_site)
     tree.host = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.seminar = make_seminar(tree.seminars, title="Monitoring change", host_city=tree.host)
     tree.settings = make_settings(tree.seminar)
     return tree
+
+
+@pytest.fixture
+def reg_site(_reg_site, db):
+    return fresh(_reg_site)
 
 
 def post(client, page, **kw):
