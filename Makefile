@@ -5,7 +5,7 @@
 #                 with the task worker (db_worker) and the periodic schedule beside it
 #   make demo-peer  a second demo instance (var/peer/, 127.0.0.1:8001) to pair with the first
 #   make test     lint + Django checks + pytest on SQLite + pytest on a throwaway PostgreSQL
-#                 + the site without its optional apps (make test-profiles)
+#                 + the tests that use no test database + the site without its optional apps
 #   make lint     ruff check
 #   make bench    run the benchmarks (python -m bench)
 #   make messages update the interface catalogues (needs xgettext) and compile them
@@ -40,7 +40,7 @@ else
 AXE_DEP := $(AXE_JS)
 endif
 
-.PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres test-profiles lint bench clean messages
+.PHONY: help venv demo demo-peer test test-checks test-sqlite test-postgres test-independent test-profiles lint bench clean messages
 
 help:
 	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
@@ -91,9 +91,10 @@ demo-peer: venv
 	$(PY) manage.py cities_cms_setup  # checks the set-up, prints the key's fingerprint
 	$(call serve_with_worker,127.0.0.1:8001)
 
-# The SQLite and PostgreSQL passes run side by side, one per core (each is one process): the
-# SQLite pass prints as it goes, the PostgreSQL pass's output follows when both are done.
-# Either failing fails `make test`.
+# Two lanes side by side, one per core (each one process at a time): the SQLite pass and then
+# the profiles print as they go; the PostgreSQL pass and then the tests that never use the test
+# database (their own servers, subprocesses and files: they run once, outside the harness) write
+# var/test-postgres.log, printed when both lanes are done. Either failing fails `make test`.
 test: venv $(AXE_DEP)
 	@if [ -z "$(NPM)" ]; then \
 	  echo "warning: npm not found, axe-core is not installed: browser tests will skip" \
@@ -101,13 +102,16 @@ test: venv $(AXE_DEP)
 	fi
 	$(MAKE) --no-print-directory test-checks
 	@mkdir -p var
-	@$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & postgres=$$!; \
-	  sqlite=0; $(MAKE) --no-print-directory test-sqlite || sqlite=$$?; \
+	@{ pg=0; $(MAKE) --no-print-directory test-postgres || pg=$$?; \
+	   $(MAKE) --no-print-directory test-independent || pg=$$?; exit $$pg; } \
+	  > var/test-postgres.log 2>&1 & postgres=$$!; \
+	  sqlite=0; $(MAKE) --no-print-directory test-sqlite PYTEST_MARKS="not database_independent" \
+	    || sqlite=$$?; \
 	  $(MAKE) --no-print-directory test-profiles || sqlite=$$?; \
 	  wait $$postgres && pg=0 || pg=$$?; \
-	  echo "=== PostgreSQL pass (var/test-postgres.log) ==="; \
+	  echo "=== PostgreSQL pass and the tests without a test database (var/test-postgres.log) ==="; \
 	  cat var/test-postgres.log; \
-	  echo "=== SQLite pass and profiles: exit $$sqlite; PostgreSQL pass: exit $$pg ==="; \
+	  echo "=== SQLite pass and profiles: exit $$sqlite; PostgreSQL pass and the rest: exit $$pg ==="; \
 	  test $$sqlite -eq 0 && test $$pg -eq 0
 
 lint: venv
@@ -117,15 +121,23 @@ test-checks: venv lint
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
 
-# The SQLite run ignores any DATABASE_URL from the developer's shell.
+# The SQLite run ignores any DATABASE_URL from the developer's shell. Alone it runs the whole
+# suite; `make test` leaves out the tests that use no test database (PYTEST_MARKS), which the
+# other lane runs (test-independent).
+PYTEST_MARKS ?=
 test-sqlite: venv
-	env -u DATABASE_URL $(PY) -m pytest --durations=25 $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest --durations=25 $(if $(PYTEST_MARKS),-m "$(PYTEST_MARKS)") $(PYTEST_ARGS)
+
+# The tests that never use the test database (marked database_independent: subprocess settings
+# checks, the wheel and the README installation, the catalogues, the two-instance federation
+# test and the network benchmark's instances, the page cache across processes).
+test-independent: venv
+	env -u DATABASE_URL $(PY) -m pytest --durations=10 -m database_independent $(PYTEST_ARGS)
 
 # A throwaway PostgreSQL server (initdb in a temp dir, 127.0.0.1 only, removed afterwards);
 # skips when no PostgreSQL binaries are installed, unless CITIES_CMS_REQUIRE_POSTGRES=1.
-# Browser tests and tests that never use the test database (subprocess settings checks, the
-# wheel, the catalogues, the two-instance federation test on its own SQLite files) ran in the
-# SQLite pass already.
+# Browser tests ran in the SQLite pass; the tests that never use the test database run once,
+# in test-independent.
 test-postgres: venv
 	$(PY) -m tests.harness.postgres -- $(PY) -m pytest --durations=25 -m "not browser and not database_independent" $(PYTEST_ARGS)
 
