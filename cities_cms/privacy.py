@@ -17,7 +17,8 @@ admin's privacy indicator then agree without special cases in each query.
   find every version in its final state. Groups follow through ``m2m_changed``.
 - Removing one (the restriction itself is deleted) removes it from every version. A
   restriction deleted with its page (a cascade) is no decision to open the others.
-- A version created later (an alias, a translation) inherits the restriction.
+- A version created later (an alias, a translation) inherits the restriction; pages inserted
+  in bulk (the federation importer) inherit theirs all at once (``created_in_bulk``).
 - ``align_all()`` brings restrictions made before this rule existed into line;
   ``cities_cms_setup`` runs it.
 
@@ -36,6 +37,8 @@ from django.db.models import QuerySet, Subquery
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 
 _mirroring = contextvars.ContextVar("cities_cms_privacy_mirroring", default=False)
+# Ids of new pages whose restriction ``created_in_bulk`` has already given them.
+_inherited = contextvars.ContextVar("cities_cms_privacy_inherited", default=frozenset())
 
 
 def mirroring() -> bool:
@@ -216,6 +219,8 @@ def _page_created(sender, instance, created=False, raw=False, **kwargs):
     Page, Restriction, through, column = _models()
     if not created or raw or mirroring() or not isinstance(instance, Page):
         return
+    if instance.pk in _inherited.get():
+        return
     restriction = (
         Restriction.objects.filter(page__translation_key=instance.translation_key)
         .exclude(page_id=instance.pk)
@@ -228,6 +233,35 @@ def _page_created(sender, instance, created=False, raw=False, **kwargs):
         through.objects.filter(**{column: restriction.pk}).values_list("group_id", flat=True)
     )
     _apply([instance.pk], restriction.restriction_type, restriction.password, group_ids)
+
+
+@contextmanager
+def created_in_bulk(pages):
+    """Around the ``post_save`` (created) sent for ``pages``, new pages inserted in bulk: what
+    the receiver does for each, done before for all of them in one query (two more per
+    restricted page), instead of one query per page. The restriction each inherits is the
+    one :func:`_page_created` would give it: the oldest of another version of the page."""
+    Restriction, through, column = _models()[1:]
+    ids = frozenset(page.pk for page in pages)
+    keys = {page.translation_key for page in pages}
+    first = {}
+    for pk, key, kind, password in (
+        Restriction.objects.filter(page__translation_key__in=keys)
+        .exclude(page_id__in=ids)
+        .order_by("pk")
+        .values_list("pk", "page__translation_key", "restriction_type", "password")
+    ):
+        first.setdefault(key, (pk, kind, password))
+    for key, (pk, kind, password) in first.items():
+        group_ids = list(through.objects.filter(**{column: pk}).values_list("group_id", flat=True))
+        _apply(
+            [page.pk for page in pages if page.translation_key == key], kind, password, group_ids
+        )
+    token = _inherited.set(_inherited.get() | ids)
+    try:
+        yield
+    finally:
+        _inherited.reset(token)
 
 
 def connect_signals():

@@ -187,3 +187,20 @@ def test_a_stemmer_that_cannot_be_loaded_fails_the_checks(settings):
     }
     errors = [error for error in check_settings(None) if error.id == "cities_cms.E007"]
     assert len(errors) == 2 and "'xx'" in errors[0].msg and "'yy'" in errors[1].msg
+
+
+def test_the_indexer_reads_modelsearchs_three_texts_in_one_pass(pages):
+    # FoldingObjectIndexer reads title, body and autocomplete in one walk of the search
+    # fields (modelsearch's properties walk them once each): the same texts, in its order.
+    from modelsearch.backends import get_search_backend
+    from modelsearch.backends.database.sqlite.sqlite import ObjectIndexer
+
+    from cities_cms.search.backends.sqlite import FoldingObjectIndexer
+
+    backend = get_search_backend()
+    for page in (pages["en"], pages["lv"], pages["en"].get_parent().specific):
+        theirs = ObjectIndexer(page, backend)
+        ours = FoldingObjectIndexer(page, backend, "en")
+        assert ours.texts == (theirs.title, theirs.body, theirs.autocomplete)
+        assert ours.texts[0] and ours.texts[2]
+    assert pages["lv"].summary in FoldingObjectIndexer(pages["lv"], backend, "lv").texts[1]

@@ -11,6 +11,9 @@ the same in every language, so :func:`sync_many_to_many` copies them from a page
 translations whenever it is published.
 """
 
+import contextvars
+from contextlib import contextmanager
+
 from wagtail_localize.fields import SynchronizedField
 
 # Many-to-many fields kept in step across translations, per concrete page model.
@@ -29,6 +32,26 @@ def synchronised_overridable(*names):
     return [SynchronizedField(name, overridable=True) for name in names]
 
 
+# The translation keys already synchronised in a ``published_together`` block, or None.
+_synchronised_keys = contextvars.ContextVar("cities_cms_m2m_synchronised", default=None)
+
+
+@contextmanager
+def published_together():
+    """A block that sends the publish signals of several versions of a page (translations and
+    aliases) once all of them exist, each given the same values (in its own locale's
+    versions), with no change in between: the federation importer's new pages. The first
+    publish of a ``translation_key`` makes every version agree; the others would find
+    nothing to change, so they are skipped (a document in three languages: one
+    synchronisation instead of three)."""
+    outer = _synchronised_keys.get()
+    token = _synchronised_keys.set(set() if outer is None else outer)
+    try:
+        yield
+    finally:
+        _synchronised_keys.reset(token)
+
+
 def sync_many_to_many(page):
     """Copy the synchronised many-to-many values of a page's source to all its translations.
 
@@ -38,8 +61,8 @@ def sync_many_to_many(page):
 
     Works on the through tables: per field, one query for the source's values, one for their
     versions in other locales, one for what the translations have, then only the rows that
-    differ are deleted or inserted. Publishing runs it once per page (and the importer once
-    per page of a document, up to ten), so it must cost a few queries, not a load of every
+    differ are deleted or inserted. Publishing runs it once per page (the importer once per
+    document: :func:`published_together`), so it must cost a few queries, not a load of every
     translation.
     """
     from wagtail.models import Locale, Page
@@ -47,6 +70,11 @@ def sync_many_to_many(page):
     names = SYNCHRONISED_M2M.get(page._meta.model_name)
     if not names or page.alias_of_id:
         return
+    done = _synchronised_keys.get()
+    if done is not None:
+        if page.translation_key in done:
+            return
+        done.add(page.translation_key)
     default = Locale.get_default()
     source_pk = page.pk
     if page.locale_id != default.pk:
@@ -72,9 +100,7 @@ def _sync_field(field, source_pk, translations):
     through = field.remote_field.through
     own, other = field.m2m_field_name(), field.m2m_reverse_field_name()
     own_id, other_id = f"{own}_id", f"{other}_id"
-    values = list(
-        through.objects.filter(**{own_id: source_pk}).values_list(other_id, flat=True)
-    )
+    values = list(through.objects.filter(**{own_id: source_pk}).values_list(other_id, flat=True))
     related = field.related_model
     keys = dict(related.objects.filter(pk__in=values).values_list("pk", "translation_key"))
     by_locale = {

@@ -8,14 +8,25 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save
-from wagtail.models import Locale, Page, PageLogEntry, ReferenceIndex, Revision
+from django.utils import timezone
+from wagtail.models import (
+    Locale,
+    Page,
+    PageLogEntry,
+    PageViewRestriction,
+    ReferenceIndex,
+    Revision,
+)
 from wagtail.signals import copy_for_translation_done
 
 from cities_cms.federation.importer import bulk_tree, wagtail_internals
+from cities_cms.federation.sync import import_envelope
 from cities_cms.pages import PracticeModelPage
 from cities_cms.pages.practice import Stakeholder
 from cities_cms.snippets import Theme
+from cities_cms.translation.fields import sync_many_to_many
 
 from ..utils import make_image, make_practice_model
 
@@ -219,3 +230,84 @@ def test_bulk_aliases_take_free_slugs_and_paths_after_the_last_child(site_tree):
 def test_unsupported_sources_go_through_wagtail(site_tree):
     draft = make_practice_model(site_tree.practices, title="A draft", live=False)
     assert not bulk_tree.bulk_supported(draft)
+
+
+def _restriction(page):
+    rows = list(PageViewRestriction.objects.filter(page=page))
+    return [
+        (r.restriction_type, r.password, sorted(r.groups.values_list("pk", flat=True)))
+        for r in rows
+    ]
+
+
+def test_pages_created_in_bulk_inherit_the_restriction_of_their_other_versions(site_tree):
+    # privacy.created_in_bulk gives a new page its other versions' restriction before its
+    # post_save, as the privacy receiver does in it for a page Wagtail creates.
+    group = Group.objects.create(name="Bulk readers")
+    latvian = Locale.objects.get(language_code="lv")
+    lv_parent = site_tree.practices.get_translation(latvian).specific
+    created = {}
+    for side in ("wagtail", "bulk"):
+        source = make_practice_model(site_tree.practices, title=f"Private {side}")
+        restriction = PageViewRestriction.objects.create(
+            page=source, restriction_type=PageViewRestriction.GROUPS
+        )
+        restriction.groups.set([group])
+        Page.objects.get(alias_of=source, locale=latvian).delete()  # the lv version is new
+        page = PracticeModelPage(
+            title=f"Privāts {side}",
+            slug=f"private-{side}",
+            locale=latvian,
+            translation_key=source.translation_key,
+            live=False,
+        )
+        page.draft_title = page.title
+        if side == "wagtail":
+            lv_parent.add_child(instance=page)
+        else:
+            bulk_tree.create_live_pages([(lv_parent, page)], timezone.now())
+        created[side] = page
+    assert _restriction(created["bulk"]) == _restriction(created["wagtail"])
+    assert _restriction(created["bulk"]) == [(PageViewRestriction.GROUPS, "", [group.pk])]
+    # A page whose other versions are public stays public.
+    public = make_practice_model(site_tree.practices, title="Public")
+    Page.objects.get(alias_of=public, locale=latvian).delete()
+    page = PracticeModelPage(
+        title="Publisks", slug="publisks", locale=latvian, translation_key=public.translation_key
+    )
+    page.draft_title = page.title
+    bulk_tree.create_live_pages([(lv_parent, page)], timezone.now())
+    assert _restriction(page) == []
+
+
+def test_an_imported_documents_versions_have_the_themes_each_publish_would_give(remote, site_tree):
+    # The importer synchronises a document's many-to-many values once
+    # (fields.published_together): every version, aliases included, ends with its own
+    # locale's themes, and publishing any version again would change nothing.
+    english = Locale.get_default()
+    for locale in Locale.objects.exclude(pk=english.pk):
+        for theme in Theme.objects.filter(locale=english, key__in=["housing", "mobility"]):
+            if not Theme.objects.filter(translation_key=theme.translation_key, locale=locale):
+                theme.copy_for_translation(locale).save()
+    document = remote.document(titles={"en": "Shared themes", "lv": "Kopīgas tēmas"})
+    assert import_envelope(remote.peer, remote.envelope(document)).status == "imported"
+    versions = list(PracticeModelPage.objects.filter(translation_key=document["id"]))
+    assert {page.locale.language_code for page in versions} == {"en", "lv", "pl"}
+    assert any(page.alias_of_id for page in versions)
+    through = PracticeModelPage.themes.through
+
+    def rows():
+        return sorted(
+            through.objects.filter(practicemodelpage__in=versions).values_list(
+                "practicemodelpage_id", "theme_id"
+            )
+        )
+
+    imported = rows()
+    for page in versions:
+        themes = list(page.themes.all())
+        assert {t.key for t in themes} == {"housing", "mobility"}
+        assert {t.locale_id for t in themes} == {page.locale_id}, page.locale
+    for page in versions:
+        sync_many_to_many(page)
+    assert rows() == imported

@@ -19,6 +19,7 @@ from ...conf import settings
 from ...pages import CityPage, PracticeModelIndexPage, PracticeModelPage
 from ...pages.practice import Stakeholder
 from ...snippets import Theme
+from ...translation.fields import published_together
 from .. import media as media_module
 from ..schema import RICH_TEXT_FIELDS, STREAM_FIELDS, ProtocolError
 from ..validate import CleanDocument
@@ -237,15 +238,12 @@ class CopyType:
 PRACTICE_MODELS = CopyType(PracticeModelPage, federation_parent, _fill)
 
 
+def _requested_slug(data):
+    return slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
+
+
 def _slug(parent, data, page_id=None):
-    requested = slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
-    return find_available_slug(parent, requested, ignore_page_id=page_id)
-
-
-def _new_slug(parent, data):
-    """``_slug`` for a new page, through the slug index (bulk_tree.free_slugs)."""
-    requested = slugify(data["slug"] or data["title"], allow_unicode=True)[:200] or "shared"
-    return bulk_tree.free_slugs([(parent, requested)])[parent.pk]
+    return find_available_slug(parent, _requested_slug(data), ignore_page_id=page_id)
 
 
 def _publish(page):
@@ -274,13 +272,14 @@ def _store_images(clean, downloaded, cache):
 
 
 def _new_page(clean, code, locale, parent, images, warnings, cache, copy_type=None):
-    """A new copy in one locale, filled and cleaned, not saved yet (see _create_pages)."""
+    """A new copy in one locale, filled and cleaned, not saved yet (see _create_pages); its
+    slug is the requested one until _create_pages finds the free ones."""
     copy_type = copy_type or PRACTICE_MODELS
     page = copy_type.model(
         locale=locale, translation_key=clean.id, live=False, has_unpublished_changes=False
     )
     copy_type.fill(page, clean, code, locale, images, warnings, cache)
-    page.slug = _new_slug(parent, clean.locales[code])
+    page.slug = _requested_slug(clean.locales[code])
     page.draft_title = page.title
     page.clean_fields(exclude=wagtail_internals.fields_not_cleaned(copy_type.model))
     return page
@@ -291,6 +290,10 @@ def _create_pages(items, now):
     Wagtail's create-then-publish leaves them, all in one go (bulk_tree.create_live_pages).
     Their ``page_published`` is sent by :func:`_apply_document` once the document's pages
     and aliases all exist. Returns [(page, revision)]."""
+    # Each page is under its own locale's index: the free slugs in one look-up.
+    slugs = bulk_tree.free_slugs([(parent, page.slug) for parent, page in items])
+    for parent, page in items:
+        page.slug = slugs[parent.pk]
     revisions = bulk_tree.create_live_pages(items, now)
     for _parent, page in items:
         # Search and reference index entries follow at the end of the document or feed page
@@ -377,9 +380,11 @@ def _apply_document(clean: CleanDocument, copy, images, warnings, cache, copy_ty
     aliases = _sync_aliases(created[0][0], cache, new[0][0]) if created and not existing else []
     # What Wagtail's publish of each new page would have sent (its aliases follow the page
     # they are aliases of); updated pages went through ``revision.publish()``, which sent it.
-    for page, revision in created:
-        followers = [a for a in aliases if _root_of(a, aliases) == page.pk]
-        wagtail_internals.send_published(page, revision, followers)
+    # The pages were given the same many-to-many values: they are synchronised once.
+    with published_together():
+        for page, revision in created:
+            followers = [a for a in aliases if _root_of(a, aliases) == page.pk]
+            wagtail_internals.send_published(page, revision, followers)
 
 
 def _root_of(alias, aliases):

@@ -13,6 +13,7 @@ matches are prefixes). Only words reach FTS5's query parser, each quoted.
 
 from django.db.models import Case, F, FloatField, IntegerField, TextField, Value, When
 from django.db.models.functions import Cast
+from django.utils.functional import cached_property
 from modelsearch.backends.database.sqlite.query import (
     BM25,
     CombinedLexeme,
@@ -30,6 +31,7 @@ from modelsearch.backends.database.sqlite.sqlite import (
     SQLiteSearchQueryCompiler,
     SQLiteSearchResults,
 )
+from modelsearch.index import AutocompleteField, SearchField
 from modelsearch.query import Phrase, PlainText
 from modelsearch.utils import get_content_type_pk, get_descendants_content_types_pks
 
@@ -54,17 +56,31 @@ class FoldingObjectIndexer(ObjectIndexer):
         super().__init__(obj, backend)
         self.language = language
 
+    @cached_property
+    def texts(self):
+        """modelsearch's ``title``, ``body`` and ``autocomplete`` texts, read in one pass over
+        the search fields: each of its properties walks them all and reads every value (rich
+        text stripped, related objects loaded), three times per object in all."""
+        title, body, autocomplete = [], [], []
+        for field in self.search_fields:
+            for current, value in self.prepare_field(self.obj, field):
+                if isinstance(current, SearchField):
+                    (title if current.field_name == "title" else body).append(value)
+                elif isinstance(current, AutocompleteField):
+                    autocomplete.append(value)
+        return " ".join(title), " ".join(body), " ".join(autocomplete)
+
     @property
     def title(self):
-        return analysis.index_text(super().title, self.language)
+        return analysis.index_text(self.texts[0], self.language)
 
     @property
     def body(self):
-        return analysis.index_text(super().body, self.language)
+        return analysis.index_text(self.texts[1], self.language)
 
     @property
     def autocomplete(self):
-        return fold(super().autocomplete)
+        return fold(self.texts[2])
 
 
 class FoldingSQLiteIndex(SQLiteIndex):
