@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import CommandError, call_command
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
@@ -19,14 +19,16 @@ from cities_cms.registration.models import Registration
 from cities_cms.registration.tasks import purge_registrations
 
 from .test_registration import cancel_link, make_settings, post
-from .utils import make_city, make_seminar, run_tasks
+from .utils import fresh, make_city, make_seminar, run_tasks
 
 NOW = timezone.now()
 
 
-@pytest.fixture
-def privacy_site(site_tree, client):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _privacy_site(network_site):
+    """Built once for the module; each test gets fresh instances (privacy_site)."""
+    tree = fresh(network_site)
+    client = Client()
     tree.host = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.seminar = make_seminar(tree.seminars, title="Monitoring change", host_city=tree.host)
     tree.settings = make_settings(tree.seminar, capacity=1)
@@ -35,6 +37,11 @@ def privacy_site(site_tree, client):
     run_tasks()
     mail.outbox.clear()
     return tree
+
+
+@pytest.fixture
+def privacy_site(_privacy_site, db):
+    return fresh(_privacy_site)
 
 
 def move_seminar(seminar, ended_days_ago):
