@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 from wagtail.models import GroupPagePermission
@@ -17,7 +18,7 @@ from cities_cms.conf import settings as conf
 from cities_cms.registration.models import Registration
 
 from .test_registration import make_settings, post
-from .utils import make_city, make_seminar, run_tasks
+from .utils import fresh, make_city, make_seminar, run_tasks
 
 
 def make_user(username, *groups, superuser=False):
@@ -28,9 +29,11 @@ def make_user(username, *groups, superuser=False):
     return user
 
 
-@pytest.fixture
-def admin_site(site_tree, client):
-    tree = site_tree
+@pytest.fixture(scope="module")
+def _admin_site(network_site):
+    """Built once for the module; each test gets fresh instances (admin_site)."""
+    tree = fresh(network_site)
+    client = Client()
     tree.host = make_city(tree.cities, title="Daugavpils", slug="daugavpils")
     tree.other = make_city(tree.cities, title="Riga", slug="riga")
     tree.seminar = make_seminar(tree.seminars, title="Monitoring change", host_city=tree.host)
@@ -58,6 +61,11 @@ def admin_site(site_tree, client):
         "superuser": make_user("admin", superuser=True),
     }
     return tree
+
+
+@pytest.fixture
+def admin_site(_admin_site, db):
+    return fresh(_admin_site)
 
 
 def allowed(response, yes):
