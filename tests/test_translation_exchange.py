@@ -31,7 +31,7 @@ from cities_cms.translation import status
 from cities_cms.translation.exchange import TAG, export_zip, import_files
 
 from .test_translation_status import localize
-from .utils import make_practice_model, make_private, translate
+from .utils import fresh, make_practice_model, make_private, translate
 
 URL = "/admin/cities-cms/translations/exchange/"
 # A copy of the network's founding decision in Latvian (shared/seeds), kept with the tests so
@@ -65,8 +65,10 @@ def member(username, group):
     return User.objects.get(pk=user.pk)
 
 
-@pytest.fixture
-def world(site_tree):
+@pytest.fixture(scope="module")
+def _world(network_site):
+    """Built once for the module; each test gets fresh instances (world)."""
+    site_tree = fresh(network_site)
     practice = with_aliases(
         make_practice_model(
             site_tree.practices,
@@ -102,6 +104,11 @@ def world(site_tree):
         "latvian": member("tulkotajs", "Translators (lv)"),
         "reviewer": member("recenzent", "City reviewers"),
     }
+
+
+@pytest.fixture
+def world(_world, db):
+    return fresh(_world)
 
 
 def po_files(zip_bytes):
