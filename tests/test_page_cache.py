@@ -17,7 +17,7 @@ from wagtail.models import Locale, Page, PageViewRestriction
 from cities_cms.branding import BrandingText
 from cities_cms.page_cache import HEADER
 
-from .utils import make_city, make_practice_model, make_private, make_seminar, translate
+from .utils import fresh, make_city, make_practice_model, make_private, make_seminar, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +42,10 @@ def same_page(first, second):
     )
 
 
-@pytest.fixture
-def model(site_tree):
+@pytest.fixture(scope="module")
+def _model(network_site):
+    """Built once for the module; each test gets a fresh instance (model)."""
+    site_tree = fresh(network_site)
     city = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
     return make_practice_model(
         site_tree.practices,
@@ -52,6 +54,11 @@ def model(site_tree):
         summary="Tenants renovate their courtyards.",
         themes=[site_tree.themes["housing"]],
     )
+
+
+@pytest.fixture
+def model(_model, db):
+    return fresh(_model)
 
 
 def test_second_request_is_a_hit_without_queries_with_validators(client, model):
@@ -160,10 +167,10 @@ def test_a_password_form_is_never_stored(client, model):
     assert second[HEADER] != "HIT"
 
 
-def test_a_registration_changes_places_left_at_once(client, site_tree):
+def test_a_registration_changes_places_left_at_once(client, site_tree, model):
     from cities_cms.registration.models import Registration, RegistrationSettings
 
-    host = make_city(site_tree.cities, title="Daugavpils", slug="daugavpils")
+    host = model.city  # Daugavpils
     seminar = make_seminar(site_tree.seminars, title="Monitoring change", host_city=host)
     settings = RegistrationSettings.objects.create(seminar=seminar, is_open=True, capacity=3)
     # The form is on a page of its own: the seminar page itself is cached.
