@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import Page
@@ -250,9 +250,21 @@ def test_unknown_id_is_404(client, api_site):
 # Only published content leaves the site ------------------------------------------------------
 
 
+@pytest.fixture(scope="class")
+def _hidden(_api_site):
+    """Built once for TestHiddenPages, in a savepoint rolled back after its last test: the
+    module's other tests never see these pages. Each test gets fresh instances (hidden)."""
+    with transaction.atomic():
+        yield _make_hidden(fresh(_api_site))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def hidden(api_site):
-    tree = api_site
+def hidden(_hidden, db):
+    return fresh(_hidden)
+
+
+def _make_hidden(tree):
     pages = {
         "draft": make_practice_model(tree.practices, title="Draft model", live=False),
         "private": make_practice_model(tree.practices, title="Private model"),
@@ -277,56 +289,57 @@ def hidden(api_site):
     return tree
 
 
-@pytest.mark.parametrize(
-    "endpoint",
-    ["/api/v2/practice-models/", "/api/v2/seminars/", "/api/v2/cities/", "/api/v2/pages/"],
-)
-def test_hidden_pages_are_not_listed(client, hidden, endpoint):
-    data = get(client, endpoint, limit=20)
-    listed = {item["id"] for item in data["items"]}
-    assert listed
-    assert not listed & {page.pk for page in hidden.hidden.values()}
+class TestHiddenPages:
+    """Drafts, private, unpublished and expired pages, and a private section."""
 
+    @pytest.mark.parametrize(
+        "endpoint",
+        ["/api/v2/practice-models/", "/api/v2/seminars/", "/api/v2/cities/", "/api/v2/pages/"],
+    )
+    def test_hidden_pages_are_not_listed(self, client, hidden, endpoint):
+        data = get(client, endpoint, limit=20)
+        listed = {item["id"] for item in data["items"]}
+        assert listed
+        assert not listed & {page.pk for page in hidden.hidden.values()}
 
-@pytest.mark.parametrize(
-    "name",
-    ["draft", "private", "unpublished", "expired", "under private parent", "private index"],
-)
-def test_hidden_pages_have_no_detail(client, hidden, name):
-    pk = hidden.hidden[name].pk
-    assert client.get(f"/api/v2/pages/{pk}/").status_code == 404
-    if name != "private index":
-        assert client.get(f"/api/v2/practice-models/{pk}/").status_code == 404
-
-
-def test_knowing_the_password_does_not_open_the_api(client, hidden):
-    """Wagtail's own API shows a password-protected page to a session that passed it."""
-    seminar = hidden.hidden["private seminar"]
-    restriction = seminar.get_view_restrictions().first()
-    session = client.session
-    session[restriction.passed_view_restrictions_session_key] = [restriction.pk]
-    session.save()
-    assert client.get(seminar.url).status_code == 200  # the session may read the page ...
-    assert client.get(f"/api/v2/seminars/{seminar.pk}/").status_code == 404  # not the API
-    listed = {item["id"] for item in get(client, "/api/v2/seminars/")["items"]}
-    assert seminar.pk not in listed
-
-
-def test_signed_in_superuser_sees_no_more_than_anyone(client, hidden, django_user_model):
-    user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
-    client.force_login(user)
-    for name in ("draft", "private", "under private parent"):
+    @pytest.mark.parametrize(
+        "name",
+        ["draft", "private", "unpublished", "expired", "under private parent", "private index"],
+    )
+    def test_hidden_pages_have_no_detail(self, client, hidden, name):
         pk = hidden.hidden[name].pk
         assert client.get(f"/api/v2/pages/{pk}/").status_code == 404
+        if name != "private index":
+            assert client.get(f"/api/v2/practice-models/{pk}/").status_code == 404
 
+    def test_knowing_the_password_does_not_open_the_api(self, client, hidden):
+        """Wagtail's own API shows a password-protected page to a session that passed it."""
+        seminar = hidden.hidden["private seminar"]
+        restriction = seminar.get_view_restrictions().first()
+        session = client.session
+        session[restriction.passed_view_restrictions_session_key] = [restriction.pk]
+        session.save()
+        assert client.get(seminar.url).status_code == 200  # the session may read the page ...
+        assert client.get(f"/api/v2/seminars/{seminar.pk}/").status_code == 404  # not the API
+        listed = {item["id"] for item in get(client, "/api/v2/seminars/")["items"]}
+        assert seminar.pk not in listed
 
-def test_unpublished_city_is_not_named(client, hidden):
-    draft_city = hidden.hidden["draft city"]
-    model = make_practice_model(hidden.practices, title="From a draft city", city=draft_city)
-    data = get(client, f"/api/v2/practice-models/{model.pk}/")
-    assert data["city"] is None
-    assert "Draft city" not in client.get(f"/api/v2/practice-models/{model.pk}/").content.decode()
-    assert get(client, "/api/v2/practice-models/", expect=400, city=draft_city.slug)
+    def test_signed_in_superuser_sees_no_more_than_anyone(self, client, hidden, django_user_model):
+        user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+        client.force_login(user)
+        for name in ("draft", "private", "under private parent"):
+            pk = hidden.hidden[name].pk
+            assert client.get(f"/api/v2/pages/{pk}/").status_code == 404
+
+    def test_unpublished_city_is_not_named(self, client, hidden):
+        draft_city = hidden.hidden["draft city"]
+        model = make_practice_model(hidden.practices, title="From a draft city", city=draft_city)
+        data = get(client, f"/api/v2/practice-models/{model.pk}/")
+        assert data["city"] is None
+        assert (
+            "Draft city" not in client.get(f"/api/v2/practice-models/{model.pk}/").content.decode()
+        )
+        assert get(client, "/api/v2/practice-models/", expect=400, city=draft_city.slug)
 
 
 def test_aliases_are_left_out(client, api_site):
