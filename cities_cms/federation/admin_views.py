@@ -163,6 +163,8 @@ class PeerDetailView(ManagePeersMixin, WagtailAdminTemplateMixin, TemplateView):
                 initial={"publishes_member_list": peer.publishes_member_list}
             ),
             can_trust=self.request.user.is_superuser and peer.status == PeerStatus.APPROVED,
+            # The model's own label, so the screen and the model say it in the same words.
+            relay_label=Peer._meta.get_field("relay_url").verbose_name,
             **own_identity_context(),
         )
         return context

@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from cities_cms.federation import peers
 from cities_cms.federation.identity import current_identity, format_fingerprint
@@ -409,3 +410,28 @@ def test_only_a_superuser_trusts_a_member_list(people, federation_key):
 
 def test_fingerprint_groups():
     assert format_fingerprint("0123456789abcdef") == "0123 4567 89ab cdef"
+
+
+@pytest.mark.django_db
+def test_detail_shows_the_relay_feed_a_member_list_announced(people, federation_key):
+    peer = Peer.objects.create(
+        base_url="https://hub.example",
+        status=PeerStatus.APPROVED,
+        public_key=other_identity().public_key,
+        publishes_member_list=True,
+        relay_url="https://hub.example/federation/relay/",
+    )
+    detail = reverse("cities_cms_federation:peer", args=[peer.pk])
+    html = client_for(people["coordinator"]).get(detail).content.decode()
+    assert "<dt>Relay feed</dt>" in html
+    assert "https://hub.example/federation/relay/" in html
+    # The model's label, translated like the rest of the screen.
+    profile = UserProfile.get_for_user(people["coordinator"])
+    profile.preferred_language = "lv"
+    profile.save()
+    html = client_for(people["coordinator"]).get(detail).content.decode()
+    assert "<dt>Pārraides plūsma</dt>" in html
+    peer.relay_url = ""
+    peer.save(update_fields=["relay_url"])
+    html = client_for(people["coordinator"]).get(detail).content.decode()
+    assert "Relay feed" not in html and "Pārraides plūsma" not in html
