@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import feedparser
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale
 
@@ -211,9 +212,21 @@ def test_theme_of_another_locale_matches_by_key(client, feed_site):
 # Only published content leaves the site ------------------------------------------------------
 
 
+@pytest.fixture(scope="class")
+def _hidden(_feed_site):
+    """Built once for TestHiddenContent, in a savepoint rolled back after its last test: the
+    module's other tests never see these pages. Each test gets fresh instances (hidden)."""
+    with transaction.atomic():
+        yield _make_hidden(fresh(_feed_site))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def hidden(feed_site):
-    tree = feed_site
+def hidden(_hidden, db):
+    return fresh(_hidden)
+
+
+def _make_hidden(tree):
     names = []
 
     def pm(parent, title, **kw):
@@ -245,26 +258,28 @@ def hidden(feed_site):
     return tree
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/feeds/practice-models/rss/",
-        "/feeds/practice-models/atom/",
-        "/feeds/practice-models/city/daugavpils/rss/",
-        "/feeds/seminars/rss/?when=all",
-        "/feeds/seminars/city/daugavpils/atom/?when=all",
-    ],
-)
-def test_drafts_private_unpublished_expired_are_not_in_feeds(client, hidden, url):
-    feed = parse(client, url)
-    assert feed.entries, url
-    assert not set(titles(feed)) & set(hidden.hidden_names)
-    assert b"Draft" not in client.get(url).content
+class TestHiddenContent:
+    """Drafts, private, unpublished and expired pages, and a private section."""
 
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "/feeds/practice-models/rss/",
+            "/feeds/practice-models/atom/",
+            "/feeds/practice-models/city/daugavpils/rss/",
+            "/feeds/seminars/rss/?when=all",
+            "/feeds/seminars/city/daugavpils/atom/?when=all",
+        ],
+    )
+    def test_drafts_private_unpublished_expired_are_not_in_feeds(self, client, hidden, url):
+        feed = parse(client, url)
+        assert feed.entries, url
+        assert not set(titles(feed)) & set(hidden.hidden_names)
+        assert b"Draft" not in client.get(url).content
 
-def test_private_section_has_no_feed(client, hidden):
-    url = f"/feeds/practice-models/section/{hidden.private_index.pk}/rss/"
-    assert client.get(url).status_code == 404
+    def test_private_section_has_no_feed(self, client, hidden):
+        url = f"/feeds/practice-models/section/{hidden.private_index.pk}/rss/"
+        assert client.get(url).status_code == 404
 
 
 def test_private_city_has_no_feed(client, feed_site):
