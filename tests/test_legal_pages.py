@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.test import override_settings
 from wagtail.models import Locale, Page
 
@@ -86,12 +87,25 @@ def publish(page, **values):
     return fresh(page)
 
 
+@pytest.fixture(scope="class")
+def _published(network_site):
+    """Both legal pages as the setup left them, completed and published in English.
+
+    Built once for the tests of a class (once for each test outside one), in a savepoint
+    rolled back after them: the module's other tests see the drafts. Each test gets fresh
+    instances (published).
+    """
+    home = fresh(network_site.home)
+    with transaction.atomic():
+        statement = publish(legal_page(home, AccessibilityStatementPage), **STATEMENT)
+        notice = publish(legal_page(home, PrivacyNoticePage), **NOTICE)
+        yield statement, notice
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def published(site_tree):
-    """Both legal pages as the setup left them, completed and published in English."""
-    statement = publish(legal_page(site_tree.home, AccessibilityStatementPage), **STATEMENT)
-    notice = publish(legal_page(site_tree.home, PrivacyNoticePage), **NOTICE)
-    return statement, notice
+def published(_published, db):
+    return fresh(_published)
 
 
 # --- setup and models ----------------------------------------------------------------------
@@ -154,87 +168,88 @@ def test_facts_are_synchronised_and_texts_translated(site_tree):
 # --- rendering -----------------------------------------------------------------------------
 
 
-def test_the_statement_follows_the_eu_model(client, published):
-    statement, _notice = published
-    html = client.get(statement.url).content.decode()
-    assert "Daugavpils City Council is committed to making its website accessible" in html
-    assert "Directive (EU) 2016/2102" in html
-    assert "partially compliant with EN 301 549 V3.2.1 (WCAG 2.1 AA)" in html
-    # Non-accessible content grouped by its reason, with the alternative offered.
-    assert html.index("Non-compliance with the accessibility requirements") < html.index(
-        "Seminar slides in PDF"
-    )
-    assert html.index("Disproportionate burden") < html.index("Scanned council minutes")
-    assert "Ask for an accessible version by email." in html
-    assert "Not within the scope" not in html  # no item for that reason
-    prepared, reviewed = format_date(dt.date(2026, 3, 2)), format_date(dt.date(2026, 11, 20))
-    assert f'prepared on <time datetime="2026-03-02">{prepared}</time>.' in html
-    assert "Self-assessment" in html
-    assert f'last reviewed on <time datetime="2026-11-20">{reviewed}</time>.' in html
-    assert 'href="mailto:access@daugavpils.example.org"' in html
-    assert 'href="tel:+37165400000"' in html
-    assert "We answer within 14 days." in html
-    assert 'href="https://enforcement.example.org/complaints"' in html
-    assert "the Ministry of Smart Administration" in html
+class TestRendering:
+    """Both pages completed and published, rendered in their languages."""
 
+    def test_the_statement_follows_the_eu_model(self, client, published):
+        statement, _notice = published
+        html = client.get(statement.url).content.decode()
+        assert "Daugavpils City Council is committed to making its website accessible" in html
+        assert "Directive (EU) 2016/2102" in html
+        assert "partially compliant with EN 301 549 V3.2.1 (WCAG 2.1 AA)" in html
+        # Non-accessible content grouped by its reason, with the alternative offered.
+        assert html.index("Non-compliance with the accessibility requirements") < html.index(
+            "Seminar slides in PDF"
+        )
+        assert html.index("Disproportionate burden") < html.index("Scanned council minutes")
+        assert "Ask for an accessible version by email." in html
+        assert "Not within the scope" not in html  # no item for that reason
+        prepared, reviewed = format_date(dt.date(2026, 3, 2)), format_date(dt.date(2026, 11, 20))
+        assert f'prepared on <time datetime="2026-03-02">{prepared}</time>.' in html
+        assert "Self-assessment" in html
+        assert f'last reviewed on <time datetime="2026-11-20">{reviewed}</time>.' in html
+        assert 'href="mailto:access@daugavpils.example.org"' in html
+        assert 'href="tel:+37165400000"' in html
+        assert "We answer within 14 days." in html
+        assert 'href="https://enforcement.example.org/complaints"' in html
+        assert "the Ministry of Smart Administration" in html
 
-@pytest.mark.parametrize("status", ["full", "not"])
-def test_the_statement_states_each_compliance_status(client, published, status):
-    statement = publish(published[0], conformance_status=status, non_accessible_content=[])
-    html = client.get(statement.url).content.decode()
-    expected = {"full": "This website is fully compliant with", "not": "is not compliant with"}
-    assert expected[status] in html
-    assert "Non-accessible content" not in html
+    @pytest.mark.parametrize("status", ["full", "not"])
+    def test_the_statement_states_each_compliance_status(self, client, published, status):
+        statement = publish(published[0], conformance_status=status, non_accessible_content=[])
+        html = client.get(statement.url).content.decode()
+        expected = {"full": "This website is fully compliant with", "not": "is not compliant with"}
+        assert expected[status] in html
+        assert "Non-accessible content" not in html
 
+    @override_settings(CITIES_CMS_REGISTRATION_RETENTION_DAYS=30)
+    def test_the_privacy_notice_lists_what_the_site_processes(self, client, published):
+        _statement, notice = published
+        html = client.get(notice.url).content.decode()
+        assert "Daugavpils City Council" in html and "Krišjāņa Valdemāra iela 1" in html
+        assert 'href="mailto:dpo@daugavpils.example.org"' in html
+        assert "is deleted after 7 days" in html  # server logs, the page's figure
+        assert "Registrations are erased 30 days after the seminar ends." in html  # the setting
+        assert "csrftoken" in html and "sessionid" in html
+        assert "uses no analytics" in html
+        assert "(Art. 15)" in html and "(Art. 77)" in html
+        assert 'href="https://dpa.example.org/"' in html
 
-@override_settings(CITIES_CMS_REGISTRATION_RETENTION_DAYS=30)
-def test_the_privacy_notice_lists_what_the_site_processes(client, published):
-    _statement, notice = published
-    html = client.get(notice.url).content.decode()
-    assert "Daugavpils City Council" in html and "Krišjāņa Valdemāra iela 1" in html
-    assert 'href="mailto:dpo@daugavpils.example.org"' in html
-    assert "is deleted after 7 days" in html  # server logs, the page's figure
-    assert "Registrations are erased 30 days after the seminar ends." in html  # the setting
-    assert "csrftoken" in html and "sessionid" in html
-    assert "uses no analytics" in html
-    assert "(Art. 15)" in html and "(Art. 77)" in html
-    assert 'href="https://dpa.example.org/"' in html
+    def test_without_the_registration_app_the_notice_does_not_mention_registrations(
+        self, client, published
+    ):
+        from django.apps import apps
 
+        real = apps.is_installed
+        apps.is_installed = lambda name: name != "cities_cms.registration" and real(name)
+        try:
+            html = client.get(published[1].url).content.decode()
+        finally:
+            apps.is_installed = real
+        assert "Registering for a seminar" not in html
+        assert "csrftoken" in html
 
-def test_without_the_registration_app_the_notice_does_not_mention_registrations(client, published):
-    from django.apps import apps
-
-    real = apps.is_installed
-    apps.is_installed = lambda name: name != "cities_cms.registration" and real(name)
-    try:
-        html = client.get(published[1].url).content.decode()
-    finally:
-        apps.is_installed = real
-    assert "Registering for a seminar" not in html
-    assert "csrftoken" in html
-
-
-def test_both_render_in_latvian_and_polish(client, published):
-    statement, notice = published
-    lv = translate(
-        statement,
-        "lv",
-        title="Piekļūstamības paziņojums",
-        slug="piekluestamibas-pazinojums",
-        organisation="Daugavpils pilsētas dome",
-        enforcement_body="Viedās administrācijas ministrija",
-    )
-    pl = translate(notice, "pl", title="Informacja o prywatności", slug="prywatnosc")
-    response = client.get(lv.url)
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert '<html lang="lv"' in html
-    assert "Daugavpils pilsētas dome" in html and "Viedās administrācijas ministrija" in html
-    assert "20" in html and "access@daugavpils.example.org" in html  # synchronised facts
-    response = client.get(pl.url)
-    assert response.status_code == 200
-    assert '<html lang="pl"' in response.content.decode()
-    assert "Informacja o prywatności" in response.content.decode()
+    def test_both_render_in_latvian_and_polish(self, client, published):
+        statement, notice = published
+        lv = translate(
+            statement,
+            "lv",
+            title="Piekļūstamības paziņojums",
+            slug="piekluestamibas-pazinojums",
+            organisation="Daugavpils pilsētas dome",
+            enforcement_body="Viedās administrācijas ministrija",
+        )
+        pl = translate(notice, "pl", title="Informacja o prywatności", slug="prywatnosc")
+        response = client.get(lv.url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert '<html lang="lv"' in html
+        assert "Daugavpils pilsētas dome" in html and "Viedās administrācijas ministrija" in html
+        assert "20" in html and "access@daugavpils.example.org" in html  # synchronised facts
+        response = client.get(pl.url)
+        assert response.status_code == 200
+        assert '<html lang="pl"' in response.content.decode()
+        assert "Informacja o prywatności" in response.content.decode()
 
 
 # --- footer --------------------------------------------------------------------------------
