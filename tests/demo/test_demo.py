@@ -13,6 +13,8 @@ def english():
 
 
 def test_second_run_creates_nothing(demo, db):
+    if demo["second"] is None:
+        pytest.skip("the SQLite pass loads the demo twice and checks this (tests/demo/conftest.py)")
     assert demo["second"] == demo["first"]
     assert demo["first"]["pages"] > 30
 
