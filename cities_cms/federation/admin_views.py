@@ -270,10 +270,10 @@ class RemovePeerView(ManagePeersMixin, WagtailAdminTemplateMixin, TemplateView):
         messages.success(
             request,
             ngettext(
-                "%(peer)s was removed. The %(count)s practice model received from it stays on "
-                "this site, with its attribution.",
-                "%(peer)s was removed. The %(count)s practice models received from it stay on "
-                "this site, with their attribution.",
+                "%(peer)s was removed. The %(count)s item received from it stays on this "
+                "site, with its attribution.",
+                "%(peer)s was removed. The %(count)s items received from it stay on this site, "
+                "with their attribution.",
                 kept,
             )
             % {"peer": name, "count": kept},

@@ -171,9 +171,7 @@ def log_outcome(peer, outcome: Outcome):
                 peer=peer,
                 level=PeerEvent.Level.INFO,
                 code=outcome.status,
-                message=outcome.message
-                or _("Version %(version)s withdrew the practice model: its copy is offline.")
-                % {"version": outcome.version},
+                message=outcome.message,
                 global_id=outcome.global_id,
             )
         )

@@ -165,6 +165,9 @@ def test_tombstone_unpublishes_the_copy_and_a_later_version_brings_it_back(remot
     import_envelope(remote.peer, remote.envelope(remote.document(global_id=global_id)))
     outcome = import_envelope(remote.peer, remote.envelope(remote.tombstone(global_id, 2)))
     assert outcome.status == "withdrawn"
+    assert PeerEvent.objects.get(peer=remote.peer, code="withdrawn").message == (
+        "Version 2 withdrew the practice model: its copy is offline."
+    )
     assert not any(page.live for page in copies_of(global_id).values())
     copy = FederatedCopy.objects.get(global_id=global_id)
     assert copy.withdrawn and copy.version == 2

@@ -19,7 +19,7 @@ from wagtail.signals import page_published
 
 from cities_cms.federation import records
 from cities_cms.federation.identity import current_identity
-from cities_cms.federation.models import FederatedCopy, OutboundRecord
+from cities_cms.federation.models import FederatedCopy, OutboundRecord, PeerEvent
 from cities_cms.federation.schema import jsonschema as published
 from cities_cms.federation.signals import outbound_changed
 from cities_cms.federation.signing import verify_envelope
@@ -270,6 +270,10 @@ def test_cancelling_updates_the_copy_and_a_tombstone_removes_it(remote, tree):
 
     tombstone = remote.tombstone(document["id"], 3, reason="unshared")
     assert import_envelope(remote.peer, remote.envelope(tombstone)).status == "withdrawn"
+    # The administrator's log of the peer names what was withdrawn.
+    assert PeerEvent.objects.get(peer=remote.peer, code="withdrawn").message == (
+        "Version 3 withdrew the seminar: its copy is offline."
+    )
     assert not SeminarPage.objects.filter(translation_key=document["id"], live=True).exists()
     assert FederatedCopy.objects.get(global_id=document["id"]).withdrawn
 

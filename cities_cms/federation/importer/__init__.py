@@ -31,7 +31,7 @@ from wagtail.models import Page
 from ...pages import PracticeModelPage, SeminarPage
 from .. import media as media_module
 from ..identity import format_fingerprint
-from ..models import FederatedCopy, Peer
+from ..models import CopyKind, FederatedCopy, Peer
 from ..schema import ProtocolError
 from ..validate import normalise_base_url
 from .blocks import BlockImporter
@@ -143,11 +143,13 @@ def apply(clean, *, peer, author, cache=None) -> Outcome:
                 )
             if copy is not None:
                 if normalise_base_url(copy.origin_url) != clean.origin["base_url"]:
+                    message = (
+                        _("The seminar was received from another author (%(url)s).")
+                        if copy.kind == CopyKind.SEMINAR
+                        else _("The practice model was received from another author (%(url)s).")
+                    )
                     raise ProtocolError(
-                        "wrong-origin",
-                        _("The practice model was received from another author (%(url)s).")
-                        % {"url": copy.origin_url},
-                        global_id=clean.id,
+                        "wrong-origin", message % {"url": copy.origin_url}, global_id=clean.id
                     )
                 if clean.version == copy.version:
                     return Outcome("unchanged", global_id=clean.id, version=clean.version)
@@ -181,7 +183,17 @@ def apply(clean, *, peer, author, cache=None) -> Outcome:
                 # The copy's type is not in the tombstone: each type withdraws its own pages.
                 for applier in APPLIERS.values():
                     applier.withdraw(clean.id)
-                return Outcome("withdrawn", global_id=clean.id, version=clean.version)
+                message = (
+                    _("Version %(version)s withdrew the seminar: its copy is offline.")
+                    if copy.kind == CopyKind.SEMINAR
+                    else _("Version %(version)s withdrew the practice model: its copy is offline.")
+                )
+                return Outcome(
+                    "withdrawn",
+                    message=message % {"version": clean.version},
+                    global_id=clean.id,
+                    version=clean.version,
+                )
             copy.withdrawn = False
             copy.save()  # before the pages: outbound sees them as copies when they publish
             images = _store_images(clean, downloaded, cache)
