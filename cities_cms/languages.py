@@ -112,6 +112,24 @@ def text_language(page):
     return "" if code == codes.get(page.locale_id) else code
 
 
+def language_here(obj):
+    """The language of ``obj``'s text where it is not the language of the text around it (the
+    active language), else "": a page's (its source's for an alias) or a snippet's locale.
+
+    For the ``lang`` attribute of a name shown inside other text: a Latvian city or theme
+    name inside the English text of a page not translated yet, an English one on a Latvian
+    page.
+    """
+    from django.utils.translation import get_language
+
+    if obj is None or getattr(obj, "locale_id", None) is None:
+        return ""
+    codes = {locale.pk: code for code, locale in locales().items()}
+    code = text_language(obj) or codes.get(obj.locale_id, "")
+    here = (get_language() or "").split("-")[0]
+    return "" if not code or code == here else code
+
+
 def site_homes(request):
     """``{locale_id: page}``: the site's live, public root page in each language (cached)."""
     site = request_site(request)

@@ -16,7 +16,7 @@ from wagtail.models import Locale
 
 from cities_cms.snippets import Theme
 
-from .utils import fresh, make_city, make_practice_model, make_private, make_seminar
+from .utils import fresh, make_city, make_practice_model, make_private, make_seminar, translate
 
 pytestmark = pytest.mark.django_db
 
@@ -260,8 +260,10 @@ def test_theme_chips_link_to_their_pages(client, data):
             latvian = response.content.decode()
         else:
             polish = response.content.decode()
-    assert f'<a href="/lv/themes/housing/">{LV_NAME}</a>' in latvian
-    assert '<a href="/pl/themes/housing/" lang="en">Housing</a>' in polish
+    # Both versions are not translated yet: their text is English (<main lang="en">), so the
+    # Latvian name says it is Latvian and the English one needs no mark.
+    assert f'<a href="/lv/themes/housing/" lang="lv">{LV_NAME}</a>' in latvian
+    assert '<a href="/pl/themes/housing/">Housing</a>' in polish
 
 
 def test_sitemap_lists_the_theme_pages_in_each_language(client, data):
@@ -331,3 +333,27 @@ def test_theme_sitemap_queries_do_not_grow_with_content(client, data):
         make_practice_model(data.practices, title=f"Sitemap model {number}", fast=True)
     client.get("/sitemap-themes.xml")
     assert _queries(client, "/sitemap-themes.xml") == before <= 4
+
+
+def test_names_in_a_page_not_translated_yet_say_their_language(client, data):
+    """A Latvian page not translated yet shows its English text (``<main lang="en">``), with
+    the city and themes named in Latvian: each such name says it is Latvian (WCAG 3.1.2)."""
+    latvian = Locale.objects.get(language_code="lv")
+    translate(data.poznan, "lv", title="Poznaņa")
+    alias = data.cooperative.get_translation(latvian)
+    assert alias.alias_of_id == data.cooperative.pk
+    html = client.get(alias.url).content.decode()
+    assert '<main id="main" class="cc-main" tabindex="-1" lang="en">' in html
+    assert re.search(r'<a href="/lv/[^"]*poznan/" lang="lv">Poznaņa</a>', html), html
+    assert re.search(rf'<a href="/lv/[^"]*housing/" lang="lv">{LV_NAME}</a>', html)
+    # The climate theme is not translated: an English name in English text needs no mark.
+    assert re.search(r'<a href="/lv/[^"]*climate/">Climate', html)
+
+    # The same names on the English page and on the Latvian translation: no marks.
+    english = client.get(data.cooperative.url).content.decode()
+    assert re.search(r'<a href="/[^"]*poznan/">Poznań</a>', english)
+    translated = translate(data.cooperative, "lv", title="Mājokļu kooperatīvs")
+    html = client.get(translated.url).content.decode()
+    assert re.search(r'<a href="/lv/[^"]*poznan/">Poznaņa</a>', html)
+    assert re.search(rf'<a href="/lv/[^"]*housing/">{LV_NAME}</a>', html)
+    assert re.search(r'<a href="/lv/[^"]*climate/" lang="en">Climate', html)

@@ -33,7 +33,8 @@ def localized_themes(context, themes):
 @register.simple_tag(takes_context=True)
 def theme_links(context, themes):
     """The given themes named in the page's language, each with its landing page:
-    ``[{name, url, lang}]`` (``lang`` where the name is not translated yet).
+    ``[{name, url, lang}]`` (``lang`` where the name's language is not that of the text
+    around it: a theme not translated yet, or any theme on a page not translated yet).
     """
     from ..pages.themes import theme_urls
 
@@ -42,13 +43,10 @@ def theme_links(context, themes):
     if locale is None:
         return [{"name": theme.name, "url": "", "lang": ""} for theme in named]
     _index, urls = theme_urls(context.get("request"), locale)
-    codes = {loc.pk: code for code, loc in languages.locales().items()}
+    # ``lang`` against the text around the names: the page's language, or on a page not
+    # translated yet (its text in the source's language) that language.
     return [
-        {
-            "name": theme.name,
-            "url": urls.get(theme.key, ""),
-            "lang": "" if theme.locale_id == locale.pk else codes.get(theme.locale_id, ""),
-        }
+        {"name": theme.name, "url": urls.get(theme.key, ""), "lang": languages.language_here(theme)}
         for theme in named
     ]
 

@@ -22,6 +22,24 @@ def text_language(page):
 
 
 @register.filter
+def language_here(obj):
+    """The language of a page's or snippet's text where it is not the active language's
+    (the text around it), else "": ``<a{% with l=city|language_here %}{% if l %}
+    lang="{{ l }}"{% endif %}{% endwith %}>``."""
+    return languages.language_here(obj)
+
+
+@register.simple_tag
+def in_its_language(obj, text):
+    """``text`` (a name of ``obj``) escaped, in a ``<span lang>`` where its language is not the
+    active one: for a name placed in a translated sentence ("Hosted by {{ city }}")."""
+    from django.utils.html import format_html
+
+    code = languages.language_here(obj)
+    return format_html('<span lang="{}">{}</span>', code, text) if code else format_html("{}", text)
+
+
+@register.filter
 def language_in_text(code):
     """A language named in the active language, as written inside a sentence ("anglais")."""
     from ..translation import language_name as name_in_text
