@@ -444,12 +444,13 @@ class DemoLoader:
     def sync_aliases(self, page):
         """What the admin does after creating a page: where locales synchronise their tree
         from this one (CITIES_CMS_SYNC_TREES), give the new page an alias in each of them."""
-        from wagtail.signal_handlers import disable_reference_index_auto_update
         from wagtail_localize.synctree import create_aliases_for_new_page
+
+        from cities_cms.federation.importer.wagtail_internals import reference_index_paused
 
         # An alias holds the same references as its source: indexing them again for nine
         # languages would double the time of the whole load for no use in the admin.
-        with disable_reference_index_auto_update():
+        with reference_index_paused():
             create_aliases_for_new_page(page)
 
     def ensure_translation(self, page, model, data, code, kind, context=None):

@@ -117,3 +117,24 @@ def test_the_demo_opens_seminars_to_partners_and_shows_a_partners(demo, db, engl
     )
     assert {page.status for page in copies} == {"scheduled", "cancelled"}
     assert all(page.host_city is not None for page in copies)  # the demo's Havenwaard
+
+
+def test_the_reference_index_is_built_once_and_complete(demo, db):
+    """The loader queues no reference-index task per save (the worker failed on child rows the
+    loader had replaced since): it rebuilds the index once, and the index is what Wagtail's
+    own rebuild makes."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+    from wagtail.models import ReferenceIndex
+
+    path = "wagtail.tasks.update_reference_index_task"
+    assert not DBTaskResult.objects.filter(task_path=path).exists()
+    # model_path, not content_path: a list block stored without item ids gets new ones each
+    # time it is read, so content paths differ from one rebuild to the next.
+    columns = ("content_type", "object_id", "to_content_type", "to_object_id", "model_path")
+    loaded = sorted(ReferenceIndex.objects.values_list(*columns))
+    assert len(loaded) > 100
+    call_command("rebuild_references_index", verbosity=0, stdout=StringIO())
+    assert sorted(ReferenceIndex.objects.values_list(*columns)) == loaded

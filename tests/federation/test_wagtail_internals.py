@@ -249,7 +249,17 @@ def test_reference_index_and_search_backend_apis():
     assert callable(ReferenceIndex.create_or_update_for_object)
     with wagtail_internals.reference_index_paused():
         assert signal_handlers.reference_index_auto_update_disabled.value is True
+        # Nested (the importer inside the demo loader's pause): the outer pause holds.
+        with wagtail_internals.reference_index_paused():
+            assert signal_handlers.reference_index_auto_update_disabled.value is True
+        assert signal_handlers.reference_index_auto_update_disabled.value is True
     assert not getattr(signal_handlers.reference_index_auto_update_disabled, "value", False)
+    # What the wrapper is for: Wagtail's own pause is not re-entrant. The inner exit ends the
+    # outer pause, whose exit then fails (if this changes, the wrapper can go).
+    with pytest.raises(AttributeError), signal_handlers.disable_reference_index_auto_update():
+        with signal_handlers.disable_reference_index_auto_update():
+            pass
+        assert not getattr(signal_handlers.reference_index_auto_update_disabled, "value", 0)
 
 
 def _reference_rows(page):

@@ -55,7 +55,7 @@ def deferred_indexing():
     _deferred.pending = pending
     try:
         if outer is None:
-            with wagtail_internals.reference_index_paused():  # outermost only
+            with wagtail_internals.reference_index_paused():
                 yield pending
         else:
             yield pending

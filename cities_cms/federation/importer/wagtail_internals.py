@@ -10,10 +10,14 @@ when an upgrade changes it. Nothing else in the federation app touches these int
 
 import functools
 import logging
+from contextlib import contextmanager
 
 from django.db.models.signals import post_save
 from wagtail.models import ReferenceIndex
-from wagtail.signal_handlers import disable_reference_index_auto_update
+from wagtail.signal_handlers import (
+    disable_reference_index_auto_update,
+    reference_index_auto_update_disabled,
+)
 from wagtail.signals import page_published, published
 
 logger = logging.getLogger(__name__)
@@ -124,10 +128,17 @@ def reroute_search_post_save(handler) -> list:
     return rerouted
 
 
+@contextmanager
 def reference_index_paused():
-    """Wagtail's context manager that stops the reference index from following saves. Relies
-    on: it is not re-entrant (the outermost block only may enter it)."""
-    return disable_reference_index_auto_update()
+    """Wagtail's context manager that stops the reference index from following saves, made
+    re-entrant. Relies on: Wagtail's is not (its exit deletes the flag, which would end an
+    outer pause early and then fail the outer exit), so only the outermost block enters it.
+    """
+    if getattr(reference_index_auto_update_disabled, "value", False):
+        yield
+        return
+    with disable_reference_index_auto_update():
+        yield
 
 
 @functools.cache

@@ -10,10 +10,12 @@ import time
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
+from cities_cms.federation.importer.wagtail_internals import reference_index_paused
 from cities_cms.setup import run_setup
 from site_project.demo.federation import approve_shared_practice_models
 from site_project.demo.legal import load_legal_pages
@@ -68,26 +70,20 @@ class Command(BaseCommand):
         if not hasattr(mail, "outbox"):
             mail.outbox = []
         sent_before = len(mail.outbox)
-        with override_settings(EMAIL_BACKEND=SILENT_EMAIL_BACKEND), transaction.atomic():
-            loader = DemoLoader(self.stdout)
-            loader.load_media()
-            home, network = loader.load_network()
-            report = run_setup(parent=home.pk)
-            loader.load_themes(network)
-            loader.load_site_texts(network)
-            loader.load_organisations()
-            loader.load_people()
-            loader.load_pages(home, network)
-            load_legal_pages(loader, home)
-            user_created = self.ensure_admin(username, password)
-            load_translation_states(loader.count, self.admin)
-            # The shared practice models, approved for the network: the feed serves them.
-            approve_shared_practice_models(self.admin, loader.count)
-            # Again, now that the translated trees exist: translators get permissions on them,
-            # and the translated sections get their workflows.
-            run_setup(parent=home.pk)
+        # Wagtail queues a reference-index task for every object saved; the loader saves many
+        # objects several times and replaces child rows (stakeholders, contacts), so the
+        # worker then failed on rows that no longer existed (21 tracebacks on a fresh demo).
+        # The index is rebuilt once at the end instead, in the same transaction.
+        with (
+            override_settings(EMAIL_BACKEND=SILENT_EMAIL_BACKEND),
+            transaction.atomic(),
+        ):
+            with reference_index_paused():
+                loader, report, user_created = self.load(password, username)
+            call_command("rebuild_references_index", verbosity=0)
 
         self.stdout.write(self.style.SUCCESS("Demo content of 'Cities of change' loaded."))
+
         self.stdout.write(
             f"  setup: {len(report.created)} created, {len(report.existing)} already there"
         )
@@ -101,6 +97,26 @@ class Command(BaseCommand):
         self.stdout.write(f"  URL:      {admin_url()}")
         self.stdout.write(f"  username: {username}" + (" (created)" if user_created else ""))
         self.stdout.write(f"  password: {password}")
+
+    def load(self, password, username):
+        loader = DemoLoader(self.stdout)
+        loader.load_media()
+        home, network = loader.load_network()
+        report = run_setup(parent=home.pk)
+        loader.load_themes(network)
+        loader.load_site_texts(network)
+        loader.load_organisations()
+        loader.load_people()
+        loader.load_pages(home, network)
+        load_legal_pages(loader, home)
+        user_created = self.ensure_admin(username, password)
+        load_translation_states(loader.count, self.admin)
+        # The shared practice models, approved for the network: the feed serves them.
+        approve_shared_practice_models(self.admin, loader.count)
+        # Again, now that the translated trees exist: translators get permissions on them,
+        # and the translated sections get their workflows.
+        run_setup(parent=home.pk)
+        return loader, report, user_created
 
     def ensure_admin(self, username, password):
         user_model = get_user_model()
