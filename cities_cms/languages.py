@@ -45,6 +45,11 @@ def locales():
     return content_cache.get_or_compute("locales", compute)
 
 
+def locale_codes():
+    """``{locale id: language code}`` of the site's languages (from the cached ``locales``)."""
+    return {locale.pk: code for code, locale in locales().items()}
+
+
 def language_is_served(code=None):
     """Whether the site has a locale for ``code`` (default: the active language).
 
@@ -107,7 +112,7 @@ def text_language(page):
     if locale_id is None:
         locale_id = Page.objects.filter(pk=page.alias_of_id).values_list("locale_id", flat=True)
         locale_id = locale_id.first()
-    codes = {locale.pk: code for code, locale in locales().items()}
+    codes = locale_codes()
     code = codes.get(locale_id, "")
     return "" if code == codes.get(page.locale_id) else code
 
@@ -124,8 +129,7 @@ def language_here(obj):
 
     if obj is None or getattr(obj, "locale_id", None) is None:
         return ""
-    codes = {locale.pk: code for code, locale in locales().items()}
-    code = text_language(obj) or codes.get(obj.locale_id, "")
+    code = text_language(obj) or locale_codes().get(obj.locale_id, "")
     here = (get_language() or "").split("-")[0]
     return "" if not code or code == here else code
 

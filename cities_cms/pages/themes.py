@@ -151,8 +151,7 @@ def _text_lang(theme, locale):
     """The ``lang`` of a theme's text where it is not in ``locale`` (not translated yet)."""
     if theme.locale_id == locale.pk:
         return ""
-    codes = {loc.pk: code for code, loc in languages.locales().items()}
-    return codes.get(theme.locale_id, "")
+    return languages.locale_codes().get(theme.locale_id, "")
 
 
 class ThemePracticeModelFilterSet(PracticeModelFilterSet):
@@ -383,7 +382,7 @@ def _language_order(locale_id):
 
 
 def _sitemap_alternates(request, homes, name, **kwargs):
-    codes = {locale.pk: code for code, locale in languages.locales().items()}
+    codes = languages.locale_codes()
     links = [
         {"lang_code": codes[locale_id], "location": absolute_url(request, url)}
         for locale_id, home in homes.items()

@@ -151,14 +151,8 @@ def _place(page, parent, last):
     page.url_path = parent.url_path + page.slug + "/"
 
 
-def _send_created(instances, using, *, pages=False):
-    """``post_save`` (created) for rows inserted in bulk, as ``Model.save`` sends it.
-    ``pages``: the instances are new pages, whose view restrictions the privacy module
-    gives all at once rather than in its receiver, one query per page."""
-    if pages:
-        with created_in_bulk(instances):
-            _send_created(instances, using)
-        return
+def _send_created(instances, using):
+    """``post_save`` (created) for rows inserted in bulk, as ``Model.save`` sends it."""
     for instance in instances:
         post_save.send(
             type(instance),
@@ -376,7 +370,8 @@ def create_live_pages(items, now, *, user=None):
         _insert_rows(model, pages, using)
         _add_numchild(parents, using)
         _send_created(_insert_children(held, values, using), using)
-        _send_created(pages, using, pages=True)
+        with created_in_bulk(pages):  # their view restrictions at once, not one per page
+            _send_created(pages, using)
         _send_m2m(values, using)
         base_type = pages[0].get_base_content_type()
         revisions = [
@@ -501,7 +496,8 @@ def create_aliases(source, targets, *, user=None):
         _insert_rows(model, aliases, using)
         _add_numchild(parents, using)
         _send_created(_copy_children(source, aliases, using), using)
-        _send_created(aliases, using, pages=True)
+        with created_in_bulk(aliases):  # their view restrictions at once, not one per page
+            _send_created(aliases, using)
         for field, alias, values in _copy_many_to_many(source, aliases, using):
             through = field.remote_field.through
             for action in ("pre_add", "post_add"):
